@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { parseTenants, readTenantsFile, type TenantConfig } from './tenants.js';
+
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const MIB = 1024 * 1024;
+
+/** Everything the relay reads from its environment, parsed once at boot. */
+export interface RelayConfig {
+  redisUrl: string;
+  /** Prefix of every Redis key the relay and BullMQ write. */
+  redisPrefix: string;
+  host: string;
+  port: number;
+  /** Inbound queues are split into this many partitions; one chat always maps to one partition. */
+  inboundPartitions: number;
+  /** Jobs one worker process runs at once (across partitions). */
+  workerConcurrency: number;
+  wahaWebhookMaxAgeMs: number;
+  maxBodyBytes: number;
+  mediaMaxBytes: number;
+  /** A cached conversation older than this is re-checked against Chatwoot before it is reused. */
+  conversationCacheTtlMs: number;
+  /** Retries of a transient failure before the job fails for good. */
+  jobAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  shutdownTimeoutMs: number;
+  logLevel: string;
+  logFormat: 'json' | 'pretty';
+  tenants: TenantConfig[];
+}
+
+type Env = Record<string, string | undefined>;
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+/** Settings that are not per tenant; `env name → [schema, default]`. */
+const settings = {
+  REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'), 'redis://127.0.0.1:6379'],
+  REDIS_PREFIX: [z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" or "_"'), 'relay'],
+  HOST: [z.string().min(1), '0.0.0.0'],
+  PORT: [int(0).max(65535), '3000'],
+  INBOUND_PARTITIONS: [int(1).max(1024), '16'],
+  WORKER_CONCURRENCY: [int(1).max(1000), '8'],
+  WAHA_WEBHOOK_MAX_AGE_SECONDS: [int(0), '900'],
+  MAX_BODY_BYTES: [int(1024), String(MIB)],
+  MEDIA_MAX_BYTES: [int(1024), String(32 * MIB)],
+  CONVERSATION_CACHE_TTL_SECONDS: [int(0), '60'],
+  JOB_ATTEMPTS: [int(1).max(100), '8'],
+  RETRY_BASE_DELAY_MS: [int(0), String(5 * SECOND_MS)],
+  RETRY_MAX_DELAY_MS: [int(0), String(5 * MINUTE_MS)],
+  WORKER_LOCK_DURATION_MS: [int(1000), String(30 * SECOND_MS)],
+  WORKER_STALLED_INTERVAL_MS: [int(500), String(30 * SECOND_MS)],
+  SHUTDOWN_TIMEOUT_MS: [int(0), String(25 * SECOND_MS)],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
+  LOG_FORMAT: [z.enum(['json', 'pretty']), 'json'],
+} as const;
+
+type SettingName = keyof typeof settings;
+
+function readSettings(env: Env, problems: string[]): Record<SettingName, string | number> {
+  const values = {} as Record<SettingName, string | number>;
+  for (const [name, [schema, fallback]] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+    const raw = env[name];
+    const result = schema.safeParse(raw === undefined || raw === '' ? fallback : raw);
+    if (result.success) values[name] = result.data;
+    else problems.push(`${name}: ${result.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
+  }
+  return values;
+}
+
+/** The single-tenant variables; all of them are needed when TENANTS_FILE is not set. */
+const SINGLE_TENANT_KEYS = [
+  'CHATWOOT_BASE_URL',
+  'CHATWOOT_API_TOKEN',
+  'CHATWOOT_ACCOUNT_ID',
+  'CHATWOOT_INBOX_ID',
+  'WAHA_BASE_URL',
+] as const;
+
+function tenantFromEnv(env: Env): unknown {
+  const optional = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const hmacKeys = [optional('WAHA_WEBHOOK_HMAC_KEY'), optional('WAHA_WEBHOOK_HMAC_KEY_PREVIOUS')].filter(
+    (key): key is string => key !== undefined,
+  );
+  return {
+    tenants: [
+      {
+        wahaSession: optional('WAHA_SESSION') ?? 'default',
+        chatwoot: {
+          baseUrl: optional('CHATWOOT_BASE_URL'),
+          apiToken: optional('CHATWOOT_API_TOKEN'),
+          accountId: optional('CHATWOOT_ACCOUNT_ID'),
+          inboxId: optional('CHATWOOT_INBOX_ID'),
+          budgetPerMinute: optional('CHATWOOT_BUDGET_PER_MINUTE'),
+        },
+        waha: {
+          baseUrl: optional('WAHA_BASE_URL'),
+          apiKey: optional('WAHA_API_KEY') ?? null,
+          webhookHmacKey: hmacKeys.length > 0 ? hmacKeys : undefined,
+        },
+        fromMeMode: optional('FROM_ME_MODE'),
+      },
+    ],
+  };
+}
+
+/** Names the env vars behind a single-tenant path such as `env.tenants.0.chatwoot.apiToken`. */
+const ENV_NAME_OF: Record<string, string> = {
+  'chatwoot.baseUrl': 'CHATWOOT_BASE_URL',
+  'chatwoot.apiToken': 'CHATWOOT_API_TOKEN',
+  'chatwoot.accountId': 'CHATWOOT_ACCOUNT_ID',
+  'chatwoot.inboxId': 'CHATWOOT_INBOX_ID',
+  'chatwoot.budgetPerMinute': 'CHATWOOT_BUDGET_PER_MINUTE',
+  'waha.baseUrl': 'WAHA_BASE_URL',
+  'waha.apiKey': 'WAHA_API_KEY',
+  'waha.webhookHmacKey': 'WAHA_WEBHOOK_HMAC_KEY',
+  wahaSession: 'WAHA_SESSION',
+  fromMeMode: 'FROM_ME_MODE',
+};
+
+function renameEnvProblem(problem: string): string {
+  const match = /^env\.tenants\.0\.([^:]+?)(\.\d+)?: (.*)$/.exec(problem);
+  if (!match?.[1]) return problem;
+  const name = ENV_NAME_OF[match[1]];
+  return name ? `${name}: ${match[3]}` : problem;
+}
+
+/** True when the environment names no Chatwoot/WAHA at all (the demo uses the built-in simulators then). */
+export function hasTenantConfig(env: Env = process.env): boolean {
+  return Boolean(env.TENANTS_FILE) || SINGLE_TENANT_KEYS.some((key) => Boolean(env[key]));
+}
+
+/**
+ * Parses the environment. Throws one {@link ConfigError} listing every bad key.
+ * Tenants come from `TENANTS_FILE` (YAML or JSON) or, when it is unset, from the single-tenant variables.
+ */
+export function loadConfig(env: Env = process.env, overrides: { tenants?: TenantConfig[] } = {}): RelayConfig {
+  const problems: string[] = [];
+  const values = readSettings(env, problems);
+  let tenants = overrides.tenants ?? [];
+  if (!overrides.tenants) {
+    if (env.TENANTS_FILE) {
+      const fromFile = readTenantsFile(env.TENANTS_FILE);
+      tenants = fromFile.tenants;
+      problems.push(...fromFile.problems);
+    } else {
+      const missing = SINGLE_TENANT_KEYS.filter((key) => !env[key]);
+      if (missing.length > 0) {
+        problems.push(...missing.map((key) => `${key}: required (or set TENANTS_FILE)`));
+      } else {
+        const fromEnv = parseTenants(tenantFromEnv(env), 'env');
+        tenants = fromEnv.tenants;
+        problems.push(...fromEnv.problems.map(renameEnvProblem));
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  return Object.freeze({
+    redisUrl: values.REDIS_URL as string,
+    redisPrefix: values.REDIS_PREFIX as string,
+    host: values.HOST as string,
+    port: values.PORT as number,
+    inboundPartitions: values.INBOUND_PARTITIONS as number,
+    workerConcurrency: values.WORKER_CONCURRENCY as number,
+    wahaWebhookMaxAgeMs: (values.WAHA_WEBHOOK_MAX_AGE_SECONDS as number) * SECOND_MS,
+    maxBodyBytes: values.MAX_BODY_BYTES as number,
+    mediaMaxBytes: values.MEDIA_MAX_BYTES as number,
+    conversationCacheTtlMs: (values.CONVERSATION_CACHE_TTL_SECONDS as number) * SECOND_MS,
+    jobAttempts: values.JOB_ATTEMPTS as number,
+    retryBaseDelayMs: values.RETRY_BASE_DELAY_MS as number,
+    retryMaxDelayMs: values.RETRY_MAX_DELAY_MS as number,
+    lockDurationMs: values.WORKER_LOCK_DURATION_MS as number,
+    stalledIntervalMs: values.WORKER_STALLED_INTERVAL_MS as number,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
+    logLevel: values.LOG_LEVEL as string,
+    logFormat: values.LOG_FORMAT as 'json' | 'pretty',
+    tenants,
+  });
+}
+
+/** The env var table for `--help` and the README: name, default, meaning. */
+export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> = [
+  ['REDIS_URL', settings.REDIS_URL[1], 'Redis for queues, claims and caches (AOF + noeviction in production)'],
+  ['REDIS_PREFIX', settings.REDIS_PREFIX[1], 'prefix of every Redis key'],
+  ['HOST / PORT', '0.0.0.0 / 3000', 'where the ingress listens'],
+  ['TENANTS_FILE', '', 'YAML/JSON file mapping WAHA sessions to Chatwoot inboxes (instead of the variables below)'],
+  ['CHATWOOT_BASE_URL', '', 'Chatwoot URL, e.g. https://chatwoot.example.com'],
+  ['CHATWOOT_API_TOKEN', '', 'administrator user access token'],
+  ['CHATWOOT_ACCOUNT_ID', '', 'Chatwoot account id'],
+  ['CHATWOOT_INBOX_ID', '', 'id of the API-channel inbox messages go to'],
+  ['CHATWOOT_BUDGET_PER_MINUTE', '100', 'Chatwoot requests per minute for this token'],
+  ['WAHA_BASE_URL', '', 'WAHA URL (media downloads, lid lookups, sends)'],
+  ['WAHA_API_KEY', '', 'WAHA X-Api-Key'],
+  ['WAHA_SESSION', 'default', 'WAHA session routed to this tenant'],
+  ['WAHA_WEBHOOK_HMAC_KEY', '', 'HMAC key WAHA signs webhooks with; unsigned webhooks are refused when set'],
+  ['WAHA_WEBHOOK_HMAC_KEY_PREVIOUS', '', 'second accepted key during a rotation'],
+  ['FROM_ME_MODE', 'outgoing', 'messages typed on the business phone: outgoing | private_note | ignore'],
+  ['WAHA_WEBHOOK_MAX_AGE_SECONDS', settings.WAHA_WEBHOOK_MAX_AGE_SECONDS[1], 'older webhooks are refused (0 = off)'],
+  ['MAX_BODY_BYTES', settings.MAX_BODY_BYTES[1], 'largest webhook body accepted'],
+  ['MEDIA_MAX_BYTES', settings.MEDIA_MAX_BYTES[1], 'largest media file downloaded from WAHA'],
+  ['INBOUND_PARTITIONS', settings.INBOUND_PARTITIONS[1], 'ordered partitions; a chat always uses one'],
+  ['WORKER_CONCURRENCY', settings.WORKER_CONCURRENCY[1], 'jobs one worker process runs at once'],
+  ['CONVERSATION_CACHE_TTL_SECONDS', settings.CONVERSATION_CACHE_TTL_SECONDS[1], 'reuse a cached conversation this long without re-checking it'],
+  ['JOB_ATTEMPTS', settings.JOB_ATTEMPTS[1], 'tries of a transiently failing job'],
+  ['RETRY_BASE_DELAY_MS / RETRY_MAX_DELAY_MS', '5000 / 300000', 'exponential backoff between tries (with jitter)'],
+  ['WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS', '30000 / 30000', 'how fast a crashed worker\'s jobs are taken over'],
+  ['SHUTDOWN_TIMEOUT_MS', settings.SHUTDOWN_TIMEOUT_MS[1], 'graceful shutdown deadline on SIGTERM'],
+  ['LOG_LEVEL / LOG_FORMAT', 'info / json', 'pino level; json or pretty'],
+];

@@ -1,0 +1,54 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { INBOUND_MESSAGE_JOB, type InboundJobData, inboundJobId } from './inboundJob.js';
+import { inboundQueueName, partitionOf } from './partitions.js';
+import { JOB_RETENTION } from './retention.js';
+
+const SEEN_TTL_S = 86_400;
+
+export interface EnqueueResult {
+  jobId: string;
+  queue: string;
+  /** The same message was accepted before (redelivery, or both `message` and `message.any`). */
+  duplicate: boolean;
+}
+
+export interface InboundProducer {
+  /** Stores the job in Redis; resolves only once it is there (the ingress answers 2xx after this). */
+  enqueue(data: Omit<InboundJobData, 'retries'>): Promise<EnqueueResult>;
+  close(): Promise<void>;
+}
+
+/** Ordering key of a message: one chat of one tenant. */
+export function chatOrderingKey(tenant: string, chatId: string): string {
+  return `${tenant}/${chatId}`;
+}
+
+/** Puts inbound messages on their chat's partition queue under a job id derived from the message. */
+export function createInboundProducer(opts: { connection: Redis; prefix: string; partitions: number }): InboundProducer {
+  const queues = new Map<number, Queue>();
+  const queueFor = (partition: number): Queue => {
+    let queue = queues.get(partition);
+    if (!queue) {
+      queue = new Queue(inboundQueueName(partition), { connection: opts.connection, prefix: opts.prefix });
+      queues.set(partition, queue);
+    }
+    return queue;
+  };
+
+  return {
+    async enqueue(data) {
+      const partition = partitionOf(chatOrderingKey(data.tenant, data.message.chatId), opts.partitions);
+      const queue = queueFor(partition);
+      const jobId = inboundJobId(data.tenant, data.message.rawId);
+      // 1. The add is idempotent by job id, so a redelivery after a failed add is stored now.
+      await queue.add(INBOUND_MESSAGE_JOB, { ...data, retries: 0 }, { jobId, ...JOB_RETENTION });
+      // 2. Only informs the caller; losing this marker never loses a message.
+      const first = await opts.connection.set(`${opts.prefix}:seen:${jobId}`, '1', 'EX', SEEN_TTL_S, 'NX');
+      return { jobId, queue: queue.name, duplicate: first === null };
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}
