@@ -8,5 +8,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // The JSON report is what CI counts (`.ci/run` prints its totals).
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results.json' },
   },
 });

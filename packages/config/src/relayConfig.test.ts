@@ -42,7 +42,13 @@ describe('loadConfig', () => {
       {
         id: 'dealer',
         wahaSession: 'dealer',
-        chatwoot: { baseUrl: 'https://chatwoot.example.com', apiToken: 'secret-token', accountId: 3, inboxId: 7, budgetPerMinute: 100 },
+        chatwoot: {
+          baseUrl: 'https://chatwoot.example.com',
+          apiToken: 'secret-token',
+          accountId: 3,
+          inboxId: 7,
+          budgetPerMinute: 100,
+        },
         waha: { baseUrl: 'http://waha:3000', apiKey: 'waha-key', webhookHmacKeys: ['hmac-1'] },
         fromMeMode: 'outgoing',
       },
@@ -50,7 +56,13 @@ describe('loadConfig', () => {
   });
 
   it('lists every bad key in one error', () => {
-    const problems = problemsOf({ ...singleTenant, PORT: 'eighty', CHATWOOT_ACCOUNT_ID: 'x', REDIS_URL: 'localhost', FROM_ME_MODE: 'loud' });
+    const problems = problemsOf({
+      ...singleTenant,
+      PORT: 'eighty',
+      CHATWOOT_ACCOUNT_ID: 'x',
+      REDIS_URL: 'localhost',
+      FROM_ME_MODE: 'loud',
+    });
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^PORT: /),
@@ -86,7 +98,9 @@ describe('loadConfig', () => {
 `,
     );
     const config = loadConfig({ TENANTS_FILE: path });
-    expect(config.tenants.map((t) => [t.id, t.chatwoot.budgetPerMinute, t.waha.webhookHmacKeys, t.fromMeMode])).toEqual([
+    expect(
+      config.tenants.map((t) => [t.id, t.chatwoot.budgetPerMinute, t.waha.webhookHmacKeys, t.fromMeMode]),
+    ).toEqual([
       ['dealer-a', 50, ['new', 'old'], 'outgoing'],
       ['b', 100, [], 'private_note'],
     ]);
@@ -97,11 +111,17 @@ describe('loadConfig', () => {
       'tenants.json',
       JSON.stringify({
         tenants: [
-          { wahaSession: 's', chatwoot: { baseUrl: 'ftp://x', apiToken: 't', accountId: 1, inboxId: 1 }, waha: { baseUrl: 'http://w' } },
+          {
+            wahaSession: 's',
+            chatwoot: { baseUrl: 'ftp://x', apiToken: 't', accountId: 1, inboxId: 1 },
+            waha: { baseUrl: 'http://w' },
+          },
         ],
       }),
     );
-    expect(problemsOf({ TENANTS_FILE: path })).toEqual(['TENANTS_FILE.tenants.0.chatwoot.baseUrl: must be an http(s) URL']);
+    expect(problemsOf({ TENANTS_FILE: path })).toEqual([
+      'TENANTS_FILE.tenants.0.chatwoot.baseUrl: must be an http(s) URL',
+    ]);
     const duplicate = writeTenantsFile(
       'dup.json',
       JSON.stringify({
@@ -116,7 +136,9 @@ describe('loadConfig', () => {
       'TENANTS_FILE.tenants.1.id: duplicate tenant id "s"',
       'TENANTS_FILE.tenants.1.wahaSession: session "s" is mapped twice',
     ]);
-    expect(problemsOf({ TENANTS_FILE: '/nonexistent/tenants.yaml' })[0]).toMatch(/^TENANTS_FILE: cannot read/);
+    expect(problemsOf({ TENANTS_FILE: '/nonexistent/tenants.yaml' })[0]).toMatch(
+      /^TENANTS_FILE: cannot read/,
+    );
   });
 
   it('tells whether any Chatwoot/WAHA is configured (the demo runs its simulators when not)', () => {

@@ -40,7 +40,10 @@ const int = (min: number) => z.coerce.number().int().min(min);
 
 /** Settings that are not per tenant; `env name → [schema, default]`. */
 const settings = {
-  REDIS_URL: [z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'), 'redis://127.0.0.1:6379'],
+  REDIS_URL: [
+    z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://'),
+    'redis://127.0.0.1:6379',
+  ],
   REDIS_PREFIX: [z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "-" or "_"'), 'relay'],
   HOST: [z.string().min(1), '0.0.0.0'],
   PORT: [int(0).max(65535), '3000'],
@@ -64,7 +67,10 @@ type SettingName = keyof typeof settings;
 
 function readSettings(env: Env, problems: string[]): Record<SettingName, string | number> {
   const values = {} as Record<SettingName, string | number>;
-  for (const [name, [schema, fallback]] of Object.entries(settings) as [SettingName, (typeof settings)[SettingName]][]) {
+  for (const [name, [schema, fallback]] of Object.entries(settings) as [
+    SettingName,
+    (typeof settings)[SettingName],
+  ][]) {
     const raw = env[name];
     const result = schema.safeParse(raw === undefined || raw === '' ? fallback : raw);
     if (result.success) values[name] = result.data;
@@ -139,7 +145,10 @@ export function hasTenantConfig(env: Env = process.env): boolean {
  * Parses the environment. Throws one {@link ConfigError} listing every bad key.
  * Tenants come from `TENANTS_FILE` (YAML or JSON) or, when it is unset, from the single-tenant variables.
  */
-export function loadConfig(env: Env = process.env, overrides: { tenants?: TenantConfig[] } = {}): RelayConfig {
+export function loadConfig(
+  env: Env = process.env,
+  overrides: { tenants?: TenantConfig[] } = {},
+): RelayConfig {
   const problems: string[] = [];
   const values = readSettings(env, problems);
   let tenants = overrides.tenants ?? [];
@@ -185,10 +194,18 @@ export function loadConfig(env: Env = process.env, overrides: { tenants?: Tenant
 
 /** The env var table for `--help` and the README: name, default, meaning. */
 export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> = [
-  ['REDIS_URL', settings.REDIS_URL[1], 'Redis for queues, claims and caches (AOF + noeviction in production)'],
+  [
+    'REDIS_URL',
+    settings.REDIS_URL[1],
+    'Redis for queues, claims and caches (AOF + noeviction in production)',
+  ],
   ['REDIS_PREFIX', settings.REDIS_PREFIX[1], 'prefix of every Redis key'],
   ['HOST / PORT', '0.0.0.0 / 3000', 'where the ingress listens'],
-  ['TENANTS_FILE', '', 'YAML/JSON file mapping WAHA sessions to Chatwoot inboxes (instead of the variables below)'],
+  [
+    'TENANTS_FILE',
+    '',
+    'YAML/JSON file mapping WAHA sessions to Chatwoot inboxes (instead of the variables below)',
+  ],
   ['CHATWOOT_BASE_URL', '', 'Chatwoot URL, e.g. https://chatwoot.example.com'],
   ['CHATWOOT_API_TOKEN', '', 'administrator user access token'],
   ['CHATWOOT_ACCOUNT_ID', '', 'Chatwoot account id'],
@@ -200,15 +217,31 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   ['WAHA_WEBHOOK_HMAC_KEY', '', 'HMAC key WAHA signs webhooks with; unsigned webhooks are refused when set'],
   ['WAHA_WEBHOOK_HMAC_KEY_PREVIOUS', '', 'second accepted key during a rotation'],
   ['FROM_ME_MODE', 'outgoing', 'messages typed on the business phone: outgoing | private_note | ignore'],
-  ['WAHA_WEBHOOK_MAX_AGE_SECONDS', settings.WAHA_WEBHOOK_MAX_AGE_SECONDS[1], 'older webhooks are refused (0 = off)'],
+  [
+    'WAHA_WEBHOOK_MAX_AGE_SECONDS',
+    settings.WAHA_WEBHOOK_MAX_AGE_SECONDS[1],
+    'older webhooks are refused (0 = off)',
+  ],
   ['MAX_BODY_BYTES', settings.MAX_BODY_BYTES[1], 'largest webhook body accepted'],
   ['MEDIA_MAX_BYTES', settings.MEDIA_MAX_BYTES[1], 'largest media file downloaded from WAHA'],
   ['INBOUND_PARTITIONS', settings.INBOUND_PARTITIONS[1], 'ordered partitions; a chat always uses one'],
   ['WORKER_CONCURRENCY', settings.WORKER_CONCURRENCY[1], 'jobs one worker process runs at once'],
-  ['CONVERSATION_CACHE_TTL_SECONDS', settings.CONVERSATION_CACHE_TTL_SECONDS[1], 'reuse a cached conversation this long without re-checking it'],
+  [
+    'CONVERSATION_CACHE_TTL_SECONDS',
+    settings.CONVERSATION_CACHE_TTL_SECONDS[1],
+    'reuse a cached conversation this long without re-checking it',
+  ],
   ['JOB_ATTEMPTS', settings.JOB_ATTEMPTS[1], 'tries of a transiently failing job'],
-  ['RETRY_BASE_DELAY_MS / RETRY_MAX_DELAY_MS', '5000 / 300000', 'exponential backoff between tries (with jitter)'],
-  ['WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS', '30000 / 30000', 'how fast a crashed worker\'s jobs are taken over'],
+  [
+    'RETRY_BASE_DELAY_MS / RETRY_MAX_DELAY_MS',
+    '5000 / 300000',
+    'exponential backoff between tries (with jitter)',
+  ],
+  [
+    'WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS',
+    '30000 / 30000',
+    "how fast a crashed worker's jobs are taken over",
+  ],
   ['SHUTDOWN_TIMEOUT_MS', settings.SHUTDOWN_TIMEOUT_MS[1], 'graceful shutdown deadline on SIGTERM'],
   ['LOG_LEVEL / LOG_FORMAT', 'info / json', 'pino level; json or pretty'],
 ];

@@ -86,9 +86,12 @@ export function parseTenants(raw: unknown, source: string): { tenants: TenantCon
     if (!tenantIdPattern.test(tenant.id)) {
       problems.push(`${source}.tenants.${index}.id: "${tenant.id}" must be 1-64 letters, digits, "-" or "_"`);
     }
-    if (seenIds.has(tenant.id)) problems.push(`${source}.tenants.${index}.id: duplicate tenant id "${tenant.id}"`);
+    if (seenIds.has(tenant.id))
+      problems.push(`${source}.tenants.${index}.id: duplicate tenant id "${tenant.id}"`);
     if (seenSessions.has(tenant.wahaSession)) {
-      problems.push(`${source}.tenants.${index}.wahaSession: session "${tenant.wahaSession}" is mapped twice`);
+      problems.push(
+        `${source}.tenants.${index}.wahaSession: session "${tenant.wahaSession}" is mapped twice`,
+      );
     }
     seenIds.add(tenant.id);
     seenSessions.add(tenant.wahaSession);
@@ -108,7 +111,10 @@ export function readTenantsFile(path: string): { tenants: TenantConfig[]; proble
   try {
     raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    return { tenants: [], problems: [`TENANTS_FILE: ${path} is not valid YAML/JSON: ${(error as Error).message}`] };
+    return {
+      tenants: [],
+      problems: [`TENANTS_FILE: ${path} is not valid YAML/JSON: ${(error as Error).message}`],
+    };
   }
   return parseTenants(raw, 'TENANTS_FILE');
 }

@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -37,7 +37,10 @@ export function createLogger(opts: { service: string; level?: string; format?: '
     timestamp: pino.stdTimeFunctions.isoTime,
     transport:
       opts.format === 'pretty'
-        ? { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service', translateTime: 'HH:MM:ss.l' } }
+        ? {
+            target: 'pino-pretty',
+            options: { colorize: true, ignore: 'pid,hostname,service', translateTime: 'HH:MM:ss.l' },
+          }
         : undefined,
   });
 }

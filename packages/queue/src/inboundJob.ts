@@ -19,11 +19,18 @@ const inboundMessageSchema = z.object({
   senderName: z.string().nullable(),
   participant: z.string().nullable(),
   participantPhone: z.string().nullable(),
-  media: z.object({ url: z.string(), mimetype: z.string().nullable(), filename: z.string().nullable() }).nullable(),
+  media: z
+    .object({ url: z.string(), mimetype: z.string().nullable(), filename: z.string().nullable() })
+    .nullable(),
   mediaState: z.enum(['none', 'available', 'not_downloaded', 'error']),
   replyToId: z.string().nullable(),
   location: z
-    .object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() })
+    .object({
+      latitude: z.number(),
+      longitude: z.number(),
+      name: z.string().optional(),
+      address: z.string().optional(),
+    })
     .nullable(),
   vCards: z.array(z.string()).nullable(),
   engine: z.string().nullable(),

@@ -19,27 +19,47 @@ export interface InboundProducer {
   close(): Promise<void>;
 }
 
+const CONNECT_WAIT_MS = 1000;
+
+/** Resolves when the connection is ready, waiting a moment for one being (re)established; rejects otherwise. */
+async function connected(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      reject(new Error(`Redis connection is ${connection.status}`));
+    }, CONNECT_WAIT_MS);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    connection.once('ready', onReady);
+  });
+}
+
 /** Ordering key of a message: one chat of one tenant. */
 export function chatOrderingKey(tenant: string, chatId: string): string {
   return `${tenant}/${chatId}`;
 }
 
 /** Puts inbound messages on their chat's partition queue under a job id derived from the message. */
-export function createInboundProducer(opts: { connection: Redis; prefix: string; partitions: number }): InboundProducer {
-  const queues = new Map<number, Queue>();
-  const queueFor = (partition: number): Queue => {
-    let queue = queues.get(partition);
-    if (!queue) {
-      queue = new Queue(inboundQueueName(partition), { connection: opts.connection, prefix: opts.prefix });
-      queues.set(partition, queue);
-    }
-    return queue;
-  };
+export function createInboundProducer(opts: {
+  connection: Redis;
+  prefix: string;
+  partitions: number;
+}): InboundProducer {
+  // Created up front: a Queue first used while Redis is down waits for it instead of failing fast.
+  const queues = Array.from(
+    { length: opts.partitions },
+    (_, partition) =>
+      new Queue(inboundQueueName(partition), { connection: opts.connection, prefix: opts.prefix }),
+  );
 
   return {
     async enqueue(data) {
       const partition = partitionOf(chatOrderingKey(data.tenant, data.message.chatId), opts.partitions);
-      const queue = queueFor(partition);
+      const queue = queues[partition]!;
+      await connected(opts.connection);
       const jobId = inboundJobId(data.tenant, data.message.rawId);
       // 1. The add is idempotent by job id, so a redelivery after a failed add is stored now.
       await queue.add(INBOUND_MESSAGE_JOB, { ...data, retries: 0 }, { jobId, ...JOB_RETENTION });
@@ -48,7 +68,7 @@ export function createInboundProducer(opts: { connection: Redis; prefix: string;
       return { jobId, queue: queue.name, duplicate: first === null };
     },
     async close() {
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await Promise.all(queues.map((queue) => queue.close()));
     },
   };
 }

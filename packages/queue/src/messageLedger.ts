@@ -14,8 +14,16 @@ export type MessageRecord =
 
 export interface MessageLedger {
   get(tenant: string, rawId: string): Promise<MessageRecord | null>;
-  markPending(tenant: string, rawId: string, record: { conversationId: number; jobId: string }): Promise<void>;
-  markDone(tenant: string, rawId: string, record: { conversationId: number; chatwootMessageId: number }): Promise<void>;
+  markPending(
+    tenant: string,
+    rawId: string,
+    record: { conversationId: number; jobId: string },
+  ): Promise<void>;
+  markDone(
+    tenant: string,
+    rawId: string,
+    record: { conversationId: number; chatwootMessageId: number },
+  ): Promise<void>;
   markSkipped(tenant: string, rawId: string, reason: string): Promise<void>;
 }
 
@@ -30,8 +38,10 @@ export function createMessageLedger(redis: Redis, prefix: string): MessageLedger
       const raw = await redis.get(key(tenant, rawId));
       return raw === null ? null : (JSON.parse(raw) as MessageRecord);
     },
-    markPending: (tenant, rawId, record) => write(tenant, rawId, { state: 'pending', ...record, at: Date.now() }),
+    markPending: (tenant, rawId, record) =>
+      write(tenant, rawId, { state: 'pending', ...record, at: Date.now() }),
     markDone: (tenant, rawId, record) => write(tenant, rawId, { state: 'done', ...record, at: Date.now() }),
-    markSkipped: (tenant, rawId, reason) => write(tenant, rawId, { state: 'skipped', reason, at: Date.now() }),
+    markSkipped: (tenant, rawId, reason) =>
+      write(tenant, rawId, { state: 'skipped', reason, at: Date.now() }),
   };
 }

@@ -1,0 +1,57 @@
+import { ConfigError, loadConfig, type RelayConfig } from '@relay/config';
+import { startIngress } from '@relay/ingress';
+import { createLogger, createMetrics } from '@relay/observability';
+import { startWorker } from '@relay/worker';
+import { runDemo } from './demo.js';
+import { helpText } from './help.js';
+import { exitOnSignals } from './shutdown.js';
+
+const ROLES = ['ingress', 'worker', 'all', 'demo'] as const;
+type Role = (typeof ROLES)[number];
+
+function loadOrExit(): RelayConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n\nSee \`relay --help\` for every setting.\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function runRole(role: Exclude<Role, 'demo'>): Promise<void> {
+  const config = loadOrExit();
+  const logger = createLogger({ service: `relay-${role}`, level: config.logLevel, format: config.logFormat });
+  const metrics = createMetrics();
+  const ingress = role === 'worker' ? null : await startIngress(config, { logger, metrics });
+  const worker = role === 'ingress' ? null : await startWorker(config, { logger, metrics });
+  exitOnSignals(logger, async () => {
+    // Stop accepting first, then let running jobs finish within the deadline.
+    await ingress?.close();
+    await worker?.close(config.shutdownTimeoutMs);
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [role, ...rest] = argv;
+  if (!role || role === '--help' || role === '-h' || role === 'help') {
+    process.stdout.write(helpText());
+    process.exit(role ? 0 : 2);
+  }
+  if (!(ROLES as readonly string[]).includes(role)) {
+    process.stderr.write(`relay: unknown role "${role}"; expected one of ${ROLES.join(', ')}\n`);
+    process.exit(2);
+  }
+  if (role === 'demo') {
+    await runDemo({ serve: rest.includes('--serve') });
+    return;
+  }
+  await runRole(role as Exclude<Role, 'demo'>);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`relay: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

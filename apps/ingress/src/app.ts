@@ -1,0 +1,118 @@
+import type { RelayConfig, TenantConfig } from '@relay/config';
+import type { Logger, RelayMetrics } from '@relay/observability';
+import type { InboundProducer } from '@relay/queue';
+import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import { type IngestOutcome, ingestWahaWebhook } from './wahaWebhook.js';
+
+export interface IngressDeps {
+  config: Pick<RelayConfig, 'wahaWebhookMaxAgeMs' | 'maxBodyBytes' | 'tenants'>;
+  producer: InboundProducer;
+  /** Connection used by `/readyz` to check Redis. */
+  redis: Redis;
+  logger: Logger;
+  metrics: RelayMetrics;
+  now?: () => number;
+}
+
+const RETRY_AFTER_S = 5;
+
+function answer(res: Response, outcome: IngestOutcome): void {
+  switch (outcome.kind) {
+    case 'accepted':
+      res.status(200).json({ status: outcome.duplicate ? 'duplicate' : 'accepted', jobId: outcome.jobId });
+      return;
+    case 'ignored':
+      res.status(200).json({ status: 'ignored', reason: outcome.reason });
+      return;
+    case 'rejected':
+      res.status(outcome.status).json({ error: outcome.code, message: outcome.message });
+      return;
+    case 'unavailable':
+      res.setHeader('Retry-After', String(RETRY_AFTER_S));
+      res.status(503).json({ error: 'unavailable', message: outcome.message });
+      return;
+  }
+}
+
+function outcomeLabels(outcome: IngestOutcome): { outcome: string; reason: string } {
+  switch (outcome.kind) {
+    case 'accepted':
+      return { outcome: outcome.duplicate ? 'duplicate' : 'accepted', reason: '' };
+    case 'ignored':
+      return { outcome: 'ignored', reason: outcome.reason };
+    case 'rejected':
+      return { outcome: 'rejected', reason: outcome.code };
+    case 'unavailable':
+      return { outcome: 'unavailable', reason: 'redis' };
+  }
+}
+
+/** Builds the ingress Express app; it never listens by itself. */
+export function createIngressApp(deps: IngressDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const tenantsBySession = new Map<string, TenantConfig>(deps.config.tenants.map((t) => [t.wahaSession, t]));
+  const rawJson = express.raw({ type: () => true, limit: deps.config.maxBodyBytes });
+
+  app.post('/webhooks/waha', rawJson, async (req, res) => {
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const outcome = await ingestWahaWebhook(rawBody, req.get('x-webhook-hmac'), {
+      config: deps.config,
+      tenantsBySession,
+      producer: deps.producer,
+      now: deps.now,
+    });
+    deps.metrics.webhooks.inc({ source: 'waha', ...outcomeLabels(outcome) });
+    if (outcome.kind === 'rejected' || outcome.kind === 'unavailable') {
+      deps.logger.warn(
+        { source: 'waha', outcome: outcome.kind, reason: outcomeLabels(outcome).reason },
+        outcome.message,
+      );
+    } else if (outcome.kind === 'accepted') {
+      deps.logger.debug(
+        { source: 'waha', jobId: outcome.jobId, duplicate: outcome.duplicate },
+        'webhook accepted',
+      );
+    }
+    answer(res, outcome);
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.redis.ping();
+      res.json({ status: 'ready', redis: 'ok' });
+    } catch (error) {
+      res.status(503).json({ status: 'not_ready', redis: (error as Error).message });
+    }
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
+
+  const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+    const status =
+      typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const code = status === 413 ? 'body_too_large' : status === 500 ? 'internal_error' : 'bad_request';
+    const message =
+      status === 413
+        ? `body exceeds ${deps.config.maxBodyBytes} bytes`
+        : status === 500
+          ? 'internal error'
+          : error.message;
+    deps.metrics.webhooks.inc({ source: 'http', outcome: 'rejected', reason: code });
+    if (status === 500) deps.logger.error({ err: error }, 'unhandled ingress error');
+    res.status(status).json({ error: code, message });
+  };
+  app.use(onError);
+  return app;
+}

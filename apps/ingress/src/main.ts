@@ -1,0 +1,48 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RelayConfig } from '@relay/config';
+import type { Logger, RelayMetrics } from '@relay/observability';
+import { createInboundProducer, createRedisConnection } from '@relay/queue';
+import { createIngressApp } from './app.js';
+
+export interface RunningIngress {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Starts the ingress HTTP server with its own fail-fast Redis connection. */
+export async function startIngress(
+  config: RelayConfig,
+  deps: { logger: Logger; metrics: RelayMetrics },
+): Promise<RunningIngress> {
+  const redis = createRedisConnection(config.redisUrl, 'producer');
+  redis.on('error', (error) => deps.logger.debug({ err: error }, 'ingress redis connection error'));
+  const producer = createInboundProducer({
+    connection: redis,
+    prefix: config.redisPrefix,
+    partitions: config.inboundPartitions,
+  });
+  const app = createIngressApp({ config, producer, redis, logger: deps.logger, metrics: deps.metrics });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, config.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  // Slow clients must not hold sockets forever; WAHA and Chatwoot post small bodies.
+  server.requestTimeout = 15_000;
+  server.headersTimeout = 10_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${port}`;
+  deps.logger.info({ url, tenants: config.tenants.map((t) => t.id) }, 'ingress listening');
+  return {
+    url,
+    server,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await producer.close();
+      redis.disconnect();
+    },
+  };
+}

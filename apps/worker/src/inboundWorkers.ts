@@ -1,0 +1,159 @@
+import type { RelayConfig } from '@relay/config';
+import type { Logger, RelayMetrics } from '@relay/observability';
+import {
+  INBOUND_MESSAGE_JOB,
+  type InboundJobData,
+  inboundJobSchema,
+  inboundQueueNames,
+  type MessageLedger,
+} from '@relay/queue';
+import { type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ChatCache } from './chatCache.js';
+import { handleInboundMessage } from './handlers/inboundMessage.js';
+import { decideFailure, PermanentJobError } from './retryPolicy.js';
+import { Semaphore } from './semaphore.js';
+import type { TenantRegistry } from './tenantRuntime.js';
+
+export interface InboundWorkersDeps {
+  config: RelayConfig;
+  /** Shared connection (maxRetriesPerRequest: null); each Worker duplicates it for its blocking reads. */
+  connection: Redis;
+  tenants: TenantRegistry;
+  ledger: MessageLedger;
+  chatCache: ChatCache;
+  logger: Logger;
+  metrics: RelayMetrics;
+}
+
+export interface InboundWorkers {
+  workers: Worker[];
+  /** Stops taking jobs and waits for running ones up to `deadlineMs`, then abandons them (they stall and are retried). */
+  close(deadlineMs: number): Promise<void>;
+}
+
+/** The partition queues' rate-limit switch is how a retry keeps its job at the head; it needs a limiter to exist. */
+const HEAD_OF_LINE_LIMITER = { max: 1_000_000_000, duration: 1000 };
+
+function parseJobData(job: Job): InboundJobData {
+  const parsed = inboundJobSchema.safeParse(job.data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PermanentJobError(
+      'invalid_payload',
+      `job data invalid at ${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+/**
+ * One BullMQ Worker per inbound partition. Each partition has a global concurrency of 1, so a chat's messages run
+ * one at a time, in order, across every process. A transient failure pauses only its partition for the backoff
+ * and puts the job back at the head (RateLimitError), so later messages of the chat never overtake it.
+ */
+export async function startInboundWorkers(deps: InboundWorkersDeps): Promise<InboundWorkers> {
+  const { config, logger, metrics } = deps;
+  const semaphore = new Semaphore(config.workerConcurrency);
+  const names = inboundQueueNames(config.inboundPartitions);
+  const queues = new Map(
+    names.map((name) => [name, new Queue(name, { connection: deps.connection, prefix: config.redisPrefix })]),
+  );
+  await Promise.all([...queues.values()].map((queue) => queue.setGlobalConcurrency(1)));
+
+  const process = async (job: Job, token?: string, signal?: AbortSignal) => {
+    const started = performance.now();
+    await semaphore.acquire();
+    let data: InboundJobData | undefined;
+    try {
+      data = parseJobData(job);
+      const tenant = deps.tenants.get(data.tenant);
+      if (!tenant) throw new PermanentJobError('unknown_tenant', `tenant "${data.tenant}" is not configured`);
+      const jobLogger = logger.child({
+        jobId: job.id,
+        tenant: data.tenant,
+        chatId: data.message.chatId,
+        eventId: data.eventId,
+      });
+      const outcome = await handleInboundMessage(data, {
+        tenant,
+        ledger: deps.ledger,
+        chatCache: deps.chatCache,
+        redis: deps.connection,
+        config,
+        logger: jobLogger,
+        jobId: job.id ?? '',
+        signal,
+      });
+      jobLogger.info({ outcome, messageId: data.message.messageId }, `message ${outcome}`);
+      metrics.jobs.inc({ job: INBOUND_MESSAGE_JOB, outcome });
+      metrics.jobDuration.observe(
+        { job: INBOUND_MESSAGE_JOB, outcome },
+        (performance.now() - started) / 1000,
+      );
+      return { outcome };
+    } catch (error) {
+      const retries = data?.retries ?? 0;
+      const decision = decideFailure(error, retries, config);
+      const where = {
+        jobId: job.id,
+        tenant: data?.tenant,
+        chatId: data?.message.chatId,
+        errorClass: decision.errorClass,
+      };
+      metrics.jobs.inc({ job: INBOUND_MESSAGE_JOB, outcome: decision.kind });
+      if (decision.kind === 'fail' || !token || !data) {
+        logger.error(
+          { ...where, err: error },
+          `message failed for good (${decision.errorClass}): ${decision.reason}; dead-lettered`,
+        );
+        throw new UnrecoverableError(`${decision.errorClass}: ${decision.reason}`);
+      }
+      const retryAt = new Date(Date.now() + decision.delayMs).toISOString();
+      logger.warn(
+        { ...where, retry: retries + 1, retryAt },
+        `message attempt failed (${decision.errorClass}): ${decision.reason}; retrying at ${retryAt}`,
+      );
+      if (decision.consumesAttempt) await job.updateData({ ...data, retries: retries + 1 });
+      await queues.get(job.queueName)?.rateLimit(decision.delayMs);
+      throw new RateLimitError();
+    } finally {
+      semaphore.release();
+    }
+  };
+
+  const workers = names.map(
+    (name) =>
+      new Worker(name, process, {
+        connection: deps.connection,
+        prefix: config.redisPrefix,
+        concurrency: 1,
+        limiter: HEAD_OF_LINE_LIMITER,
+        lockDuration: config.lockDurationMs,
+        stalledInterval: config.stalledIntervalMs,
+        maxStalledCount: 3,
+      }),
+  );
+  for (const worker of workers) {
+    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+  }
+
+  return {
+    workers,
+    async close(deadlineMs) {
+      const graceful = Promise.all(workers.map((worker) => worker.close()));
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn(
+          { deadlineMs },
+          'jobs still running at the shutdown deadline; abandoning them to be retried',
+        );
+        await Promise.all(workers.map((worker) => worker.close(true)));
+      }
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}

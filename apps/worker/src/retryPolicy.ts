@@ -1,0 +1,75 @@
+import { isChatwootError } from '@relay/chatwoot-client';
+import { isWahaError } from '@relay/waha-client';
+
+/** What to do with a failed attempt: retry later (the job stays at its partition head) or fail for good. */
+export type FailureDecision =
+  | { kind: 'retry'; delayMs: number; errorClass: string; reason: string; consumesAttempt: boolean }
+  | { kind: 'fail'; errorClass: string; reason: string };
+
+/** A failure that no retry can fix (bad payload, unknown tenant…). */
+export class PermanentJobError extends Error {
+  readonly errorClass: string;
+  constructor(errorClass: string, message: string) {
+    super(message);
+    this.name = 'PermanentJobError';
+    this.errorClass = errorClass;
+  }
+}
+
+export interface RetrySettings {
+  jobAttempts: number;
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+}
+
+/** Exponential backoff with ±50 % jitter: base·2^(n−1), capped. */
+export function backoffDelayMs(retry: number, settings: RetrySettings, random = Math.random): number {
+  const exponential = Math.min(settings.retryBaseDelayMs * 2 ** (retry - 1), settings.retryMaxDelayMs);
+  return Math.round(exponential * (0.5 + random()));
+}
+
+/** Time to the next epoch-aligned minute (rack-attack's fixed windows) plus up to 2 s of jitter. */
+export function nextWindowDelayMs(now = Date.now(), windowMs = 60_000, random = Math.random): number {
+  return windowMs - (now % windowMs) + Math.round(random() * 2000);
+}
+
+function classify(error: unknown): { errorClass: string; transient: boolean; retryAfterMs?: number } {
+  if (error instanceof PermanentJobError) return { errorClass: error.errorClass, transient: false };
+  if (isChatwootError(error)) {
+    const transient = ['network', 'timeout', 'server', 'rate_limited'].includes(error.kind);
+    const retryAfterMs =
+      error.kind === 'rate_limited' ? (error.retryAfterMs ?? nextWindowDelayMs()) : undefined;
+    return { errorClass: `chatwoot_${error.kind}`, transient, retryAfterMs };
+  }
+  if (isWahaError(error)) {
+    const transient = ['network', 'timeout', 'server', 'session_not_ready'].includes(error.kind);
+    return { errorClass: `waha_${error.kind}`, transient };
+  }
+  // Redis hiccups, lock waits and anything unexpected: retry, and let the attempt limit end it.
+  return { errorClass: 'internal', transient: true };
+}
+
+/** Decides the fate of a failed attempt; `retriesSoFar` counts earlier retries of this job. */
+export function decideFailure(
+  error: unknown,
+  retriesSoFar: number,
+  settings: RetrySettings,
+): FailureDecision {
+  const { errorClass, transient, retryAfterMs } = classify(error);
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!transient) return { kind: 'fail', errorClass, reason };
+  // A 429 is the budget's doing, not the job's: wait for the window, consume no attempt.
+  if (retryAfterMs !== undefined)
+    return { kind: 'retry', delayMs: retryAfterMs, errorClass, reason, consumesAttempt: false };
+  const retry = retriesSoFar + 1;
+  if (retry >= settings.jobAttempts) {
+    return { kind: 'fail', errorClass, reason: `gave up after ${settings.jobAttempts} attempts: ${reason}` };
+  }
+  return {
+    kind: 'retry',
+    delayMs: backoffDelayMs(retry, settings),
+    errorClass,
+    reason,
+    consumesAttempt: true,
+  };
+}

@@ -1,0 +1,5 @@
+export * from './chatwootSimulator/index.js';
+export { freePort, hasRedisServerBinary, type RedisServer, startRedisServer } from './redisServer.js';
+export { startTestRedis, type TestRedis } from './testRedis.js';
+export * from './wahaSimulator/index.js';
+export { waitFor } from './waitFor.js';

@@ -1,0 +1,137 @@
+import { signWahaBody } from '@relay/domain';
+import {
+  buildSessionStatus,
+  buildTextMessage,
+  startRedisServer,
+  startTestRedis,
+  type TestRedis,
+} from '@relay/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { HMAC_KEY, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+
+let redis: TestRedis;
+let relay: RelayHarness;
+let prefix: string;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+});
+afterAll(async () => {
+  await redis.close();
+});
+afterEach(async () => {
+  await relay?.close();
+});
+
+/** Every key the relay wrote under this test's prefix: must stay empty when input is refused. */
+async function keysWritten(): Promise<string[]> {
+  const client = new Redis(redis.url);
+  const keys = await client.keys(`${prefix}:*`);
+  client.disconnect();
+  return keys.filter((key) => !key.endsWith(':meta'));
+}
+
+async function postRaw(url: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { error?: string; message?: string; status?: string },
+  };
+}
+
+describe('ingress: bad input gets a clear 4xx JSON error and enqueues nothing', () => {
+  beforeAll(() => undefined);
+
+  it('refuses malformed, unsigned, wrongly signed, stale, oversized and unroutable webhooks', async () => {
+    prefix = redis.uniquePrefix('bad');
+    relay = await startRelayHarness({ redisUrl: redis.url, prefix, env: { MAX_BODY_BYTES: '4096' } });
+    const valid = buildTextMessage({ chatId: '31612345678@c.us', body: 'hi' });
+    const sign = (text: string) => ({ 'x-webhook-hmac': signWahaBody(text, HMAC_KEY) });
+
+    const malformed = '{"event": "message",';
+    expect(await postRaw(relay.webhookUrl, malformed, sign(malformed))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_json' },
+    });
+
+    expect(await relay.post(valid, { hmacKey: null })).toMatchObject({
+      status: 401,
+      body: { error: 'missing_signature' },
+    });
+    expect(await relay.post(valid, { hmacKey: 'someone-elses-key' })).toMatchObject({
+      status: 401,
+      body: { error: 'invalid_signature' },
+    });
+
+    const stale = { ...valid, timestamp: Date.now() - 60 * 60 * 1000 };
+    const staleAnswer = await relay.post(stale);
+    expect(staleAnswer).toMatchObject({ status: 400, body: { error: 'stale_event' } });
+    expect((staleAnswer.body as { message: string }).message).toMatch(/outside the 900 s window/);
+
+    const huge = JSON.stringify({ ...valid, padding: 'x'.repeat(10_000) });
+    expect(await postRaw(relay.webhookUrl, huge, sign(huge))).toMatchObject({
+      status: 413,
+      body: { error: 'body_too_large' },
+    });
+
+    const otherSession = { ...valid, session: 'nobody' };
+    expect(await relay.post(otherSession)).toMatchObject({ status: 404, body: { error: 'unknown_session' } });
+
+    const noSession = JSON.stringify({ ...valid, session: undefined });
+    const envelopeAnswer = await postRaw(relay.webhookUrl, noSession, sign(noSession));
+    expect(envelopeAnswer).toMatchObject({ status: 400, body: { error: 'invalid_envelope' } });
+    expect(envelopeAnswer.body.message).toMatch(/session/);
+
+    const noPayloadId = { ...valid, payload: { ...(valid.payload as object), id: undefined } };
+    expect(await relay.post(noPayloadId)).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+
+    expect(await keysWritten()).toEqual([]);
+  });
+
+  it('answers 200 and counts as ignored a valid event it does not handle', async () => {
+    prefix = redis.uniquePrefix('ignored');
+    relay = await startRelayHarness({ redisUrl: redis.url, prefix });
+    expect(await relay.post(buildSessionStatus('WORKING'))).toMatchObject({
+      status: 200,
+      body: { status: 'ignored', reason: 'event:session.status' },
+    });
+    const unknown = { ...buildSessionStatus('WORKING'), event: 'call.received' };
+    expect(await relay.post(unknown)).toMatchObject({ status: 200, body: { status: 'ignored' } });
+    const metrics = await relay.metrics.registry.getSingleMetricAsString('relay_webhooks_total');
+    expect(metrics).toContain(
+      'relay_webhooks_total{source="waha",outcome="ignored",reason="event:session.status"} 1',
+    );
+    expect(metrics).toContain(
+      'relay_webhooks_total{source="waha",outcome="ignored",reason="event:call.received"} 1',
+    );
+    expect(await keysWritten()).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After while Redis is down, and 200 once it is back', async () => {
+    const server = await startRedisServer();
+    prefix = 'down';
+    try {
+      relay = await startRelayHarness({ redisUrl: server.url, prefix });
+      await server.kill('SIGKILL');
+      const down = await relay.post(buildTextMessage({ chatId: '31612345678@c.us', body: 'while down' }));
+      expect(down).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+      const ready = await fetch(`${relay.ingress.url}/readyz`);
+      expect(ready.status).toBe(503);
+      await server.restart();
+      let answer = { status: 0 };
+      for (let i = 0; i < 100 && answer.status !== 200; i++) {
+        answer = await relay.post(buildTextMessage({ chatId: '31612345678@c.us', body: 'after' }));
+        if (answer.status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(answer.status).toBe(200);
+    } finally {
+      await relay?.close();
+      await server.stop();
+    }
+  });
+});

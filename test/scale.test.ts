@@ -1,0 +1,103 @@
+import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+
+let redis: TestRedis;
+let relay: RelayHarness;
+
+beforeAll(async () => {
+  redis = await startTestRedis();
+});
+afterAll(async () => {
+  await redis.close();
+});
+afterEach(async () => {
+  await relay?.close();
+});
+
+const CHATS = 20;
+const PER_CHAT = 10;
+const chatId = (chat: number) => `3161000${String(chat).padStart(4, '0')}@c.us`;
+const body = (chat: number, index: number) => `chat ${chat} #${index}`;
+
+/** Posts PER_CHAT rounds; each round sends one message to every chat at once, so chats interleave. */
+async function postAll(harness: RelayHarness): Promise<void> {
+  for (let index = 0; index < PER_CHAT; index++) {
+    const answers = await Promise.all(
+      Array.from({ length: CHATS }, (_, chat) =>
+        harness.post(buildTextMessage({ chatId: chatId(chat), body: body(chat, index) })),
+      ),
+    );
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+  }
+}
+
+/** Lost, duplicated and out-of-order messages, read from the simulator's own store. */
+function audit(harness: RelayHarness) {
+  const messages = harness.chatwoot.allMessages(1);
+  const contents = messages.map((m) => m.content ?? '');
+  const seen = new Map<string, number>();
+  for (const content of contents) seen.set(content, (seen.get(content) ?? 0) + 1);
+  const expected = Array.from({ length: CHATS }, (_, chat) =>
+    Array.from({ length: PER_CHAT }, (_, i) => body(chat, i)),
+  ).flat();
+  const lost = expected.filter((content) => !seen.has(content));
+  const duplicated = [...seen].filter(([, count]) => count > 1).map(([content]) => content);
+  const outOfOrder: number[] = [];
+  for (let chat = 0; chat < CHATS; chat++) {
+    const order = contents.filter((c) => c.startsWith(`chat ${chat} #`)).map((c) => Number(c.split('#')[1]));
+    if (order.some((value, i) => i > 0 && value < order[i - 1]!)) outOfOrder.push(chat);
+  }
+  return { total: messages.length, lost, duplicated, outOfOrder };
+}
+
+const waitForAll = (harness: RelayHarness) =>
+  waitFor(() => harness.chatwoot.allMessages(1).length >= CHATS * PER_CHAT, {
+    what: `${CHATS * PER_CHAT} messages`,
+    timeoutMs: 90_000,
+    describe: () => harness.chatwoot.allMessages(1).length,
+  });
+
+describe('scale-out', () => {
+  it('mirrors 200 messages over 20 chats exactly once and in order with 2 worker processes of concurrency 4', async () => {
+    relay = await startRelayHarness({
+      redisUrl: redis.url,
+      prefix: redis.uniquePrefix('scale'),
+      env: { WORKER_CONCURRENCY: '4' },
+    });
+    await Promise.all([relay.spawnWorker(), relay.spawnWorker()]);
+    await postAll(relay);
+    await waitForAll(relay);
+    const result = audit(relay);
+    expect(result).toEqual({ total: 200, lost: [], duplicated: [], outOfOrder: [] });
+    expect(relay.chatwoot.contacts(1)).toHaveLength(CHATS);
+    expect(relay.chatwoot.conversations(1)).toHaveLength(CHATS);
+  });
+
+  it('loses, duplicates and reorders nothing when a worker process is SIGKILLed mid-stream and restarted', async () => {
+    relay = await startRelayHarness({
+      redisUrl: redis.url,
+      prefix: redis.uniquePrefix('kill'),
+      env: { WORKER_CONCURRENCY: '4' },
+    });
+    // Slow Chatwoot down so the kill lands while requests are in flight.
+    relay.chatwoot.setLatency(15);
+    const victim = await relay.spawnWorker();
+    await relay.spawnWorker();
+    await postAll(relay);
+    await waitFor(() => relay.chatwoot.allMessages(1).length >= 60, {
+      what: '60 messages before the kill',
+      timeoutMs: 60_000,
+    });
+    await victim.kill('SIGKILL');
+    const atKill = relay.chatwoot.allMessages(1).length;
+    await relay.spawnWorker();
+    await waitForAll(relay);
+    const result = audit(relay);
+    console.info(
+      `[kill] SIGKILL after ${atKill}/200 messages: ${JSON.stringify({ ...result, lost: result.lost.length })}`,
+    );
+    expect(atKill).toBeLessThan(200);
+    expect(result).toEqual({ total: 200, lost: [], duplicated: [], outOfOrder: [] });
+  });
+});

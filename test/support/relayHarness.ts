@@ -1,0 +1,180 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type RelayConfig, type TenantConfig } from '@relay/config';
+import { type RunningIngress, startIngress } from '@relay/ingress';
+import { createLogger, createMetrics, type RelayMetrics } from '@relay/observability';
+import {
+  type ChatwootSimulator,
+  postWebhook,
+  startChatwootSimulator,
+  startWahaSimulator,
+  type TestRedis,
+  type WahaSimulator,
+} from '@relay/testing';
+import { type RunningWorker, startWorker } from '@relay/worker';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const HMAC_KEY = 'test-hmac-key';
+export const CHATWOOT_TOKEN = 'test-chatwoot-token';
+
+export interface HarnessOptions {
+  redisUrl: string;
+  prefix: string;
+  env?: Record<string, string>;
+  tenant?: Partial<Pick<TenantConfig, 'fromMeMode'>> & { hmacKeys?: string[] };
+  lockToSingleConversation?: boolean;
+}
+
+export interface SpawnedWorker {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Ingress, simulators and workers wired to one Redis prefix, as in production but in one test. */
+export interface RelayHarness {
+  config: RelayConfig;
+  tenant: TenantConfig;
+  chatwoot: ChatwootSimulator;
+  waha: WahaSimulator;
+  ingress: RunningIngress;
+  metrics: RelayMetrics;
+  webhookUrl: string;
+  post(
+    envelope: object,
+    opts?: { hmacKey?: string | null; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: unknown }>;
+  startWorker(): Promise<RunningWorker>;
+  /** A worker in its own OS process (`relay worker`), for crash tests. */
+  spawnWorker(env?: Record<string, string>): Promise<SpawnedWorker>;
+  close(): Promise<void>;
+}
+
+/** Test-speed settings: fast crash recovery and short retries. */
+const FAST_ENV = {
+  WORKER_LOCK_DURATION_MS: '2000',
+  WORKER_STALLED_INTERVAL_MS: '1000',
+  RETRY_BASE_DELAY_MS: '100',
+  RETRY_MAX_DELAY_MS: '1000',
+  SHUTDOWN_TIMEOUT_MS: '3000',
+  LOG_LEVEL: 'silent',
+  HOST: '127.0.0.1',
+  PORT: '0',
+};
+
+export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarness> {
+  const chatwoot = await startChatwootSimulator({
+    tokens: { [CHATWOOT_TOKEN]: 1 },
+    inboxes: [
+      {
+        accountId: 1,
+        id: 1,
+        name: 'WhatsApp',
+        lockToSingleConversation: opts.lockToSingleConversation ?? false,
+      },
+    ],
+  });
+  const waha = await startWahaSimulator();
+  const tenant: TenantConfig = {
+    id: 'dealer',
+    wahaSession: 'default',
+    chatwoot: {
+      baseUrl: chatwoot.url,
+      apiToken: CHATWOOT_TOKEN,
+      accountId: 1,
+      inboxId: 1,
+      budgetPerMinute: 100,
+    },
+    waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: opts.tenant?.hmacKeys ?? [HMAC_KEY] },
+    fromMeMode: opts.tenant?.fromMeMode ?? 'outgoing',
+  };
+  const env = { ...FAST_ENV, ...opts.env, REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.prefix };
+  const config = loadConfig(env, { tenants: [tenant] });
+  const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const ingress = await startIngress(config, { logger, metrics });
+  const workers: RunningWorker[] = [];
+  const children: SpawnedWorker[] = [];
+  const tenantsFile = join(mkdtempSync(join(tmpdir(), 'relay-tenants-')), 'tenants.json');
+  writeFileSync(
+    tenantsFile,
+    JSON.stringify({
+      tenants: [
+        {
+          ...tenant,
+          waha: {
+            baseUrl: tenant.waha.baseUrl,
+            apiKey: tenant.waha.apiKey,
+            webhookHmacKey: tenant.waha.webhookHmacKeys,
+          },
+        },
+      ],
+    }),
+  );
+  const webhookUrl = `${ingress.url}/webhooks/waha`;
+  let closing: Promise<void> | undefined;
+
+  return {
+    config,
+    tenant,
+    chatwoot,
+    waha,
+    ingress,
+    metrics,
+    webhookUrl,
+    post(envelope, postOpts = {}) {
+      const hmacKey = postOpts.hmacKey === undefined ? HMAC_KEY : postOpts.hmacKey;
+      return postWebhook(webhookUrl, envelope, {
+        ...(hmacKey ? { hmacKey } : {}),
+        ...(postOpts.rawBody ? { rawBody: postOpts.rawBody } : {}),
+        ...(postOpts.headers ? { headers: postOpts.headers } : {}),
+      });
+    },
+    async startWorker() {
+      const worker = await startWorker(config, { logger, metrics });
+      workers.push(worker);
+      return worker;
+    },
+    async spawnWorker(extraEnv = {}) {
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/relay.js'), 'worker'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          ...env,
+          TENANTS_FILE: tenantsFile,
+          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+          ...extraEnv,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const spawned: SpawnedWorker = {
+        child,
+        exited,
+        async kill(signal = 'SIGKILL') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          await exited;
+        },
+      };
+      children.push(spawned);
+      return spawned;
+    },
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+
+  async function closeAll() {
+    await Promise.all(children.map((child) => child.kill('SIGKILL')));
+    await ingress.close();
+    await Promise.all(workers.map((worker) => worker.close(2000)));
+    await Promise.all([chatwoot.close(), waha.close()]);
+  }
+}
+
+/** Creates one suite-wide Redis and hands each test a fresh prefix. */
+export type { TestRedis };
