@@ -1,4 +1,4 @@
-import { createMessageLedger, inboundQueueName, partitionOf } from '@relay/queue';
+import { createMessageLedger, inboundQueueFor } from '@relay/queue';
 import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -38,9 +38,7 @@ describe('exactly once across a crash between Chatwoot answering and our bookkee
     });
 
     // The retry: the same job data under a fresh id (the original job id is still taken by the completed job).
-    const queueName = inboundQueueName(
-      partitionOf('dealer/31699990000@c.us', relay.config.inboundPartitions),
-    );
+    const queueName = inboundQueueFor('dealer', '31699990000@c.us', relay.config.inboundPartitions);
     const queue = new Queue(queueName, { connection, prefix });
     const eventsConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
     const events = new QueueEvents(queueName, { connection: eventsConnection, prefix });

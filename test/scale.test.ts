@@ -15,6 +15,8 @@ afterEach(async () => {
   await relay?.close();
 });
 
+/** These tests are about order and crashes, not the API budget: give the token room. */
+const UNTHROTTLED = { perWindow: 100_000, windowMs: 60_000 };
 const CHATS = 20;
 const PER_CHAT = 10;
 const chatId = (chat: number) => `3161000${String(chat).padStart(4, '0')}@c.us`;
@@ -63,6 +65,7 @@ describe('scale-out', () => {
     relay = await startRelayHarness({
       redisUrl: redis.url,
       prefix: redis.uniquePrefix('scale'),
+      budget: UNTHROTTLED,
       env: { WORKER_CONCURRENCY: '4' },
     });
     await Promise.all([relay.spawnWorker(), relay.spawnWorker()]);
@@ -78,6 +81,7 @@ describe('scale-out', () => {
     relay = await startRelayHarness({
       redisUrl: redis.url,
       prefix: redis.uniquePrefix('kill'),
+      budget: UNTHROTTLED,
       env: { WORKER_CONCURRENCY: '4' },
     });
     // Slow Chatwoot down so the kill lands while requests are in flight.

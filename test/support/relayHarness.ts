@@ -25,6 +25,10 @@ export interface HarnessOptions {
   prefix: string;
   env?: Record<string, string>;
   tenant?: Partial<Pick<TenantConfig, 'fromMeMode'>> & { hmacKeys?: string[] };
+  /** Chatwoot budget of every tenant's token; default 100 per 60 s. */
+  budget?: { perWindow: number; windowMs: number };
+  /** More tenants beside `dealer`: same account and inbox, their own WAHA session and Chatwoot token. */
+  extraTenants?: Array<{ id: string; session: string; token: string }>;
   lockToSingleConversation?: boolean;
 }
 
@@ -37,7 +41,9 @@ export interface SpawnedWorker {
 /** Ingress, simulators and workers wired to one Redis prefix, as in production but in one test. */
 export interface RelayHarness {
   config: RelayConfig;
+  /** The first tenant (`dealer`, session `default`). */
   tenant: TenantConfig;
+  tenants: TenantConfig[];
   chatwoot: ChatwootSimulator;
   waha: WahaSimulator;
   ingress: RunningIngress;
@@ -67,7 +73,9 @@ const FAST_ENV = {
 
 export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarness> {
   const chatwoot = await startChatwootSimulator({
-    tokens: { [CHATWOOT_TOKEN]: 1 },
+    tokens: Object.fromEntries(
+      [CHATWOOT_TOKEN, ...(opts.extraTenants ?? []).map((t) => t.token)].map((t) => [t, 1]),
+    ),
     inboxes: [
       {
         accountId: 1,
@@ -78,48 +86,50 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
     ],
   });
   const waha = await startWahaSimulator();
-  const tenant: TenantConfig = {
-    id: 'dealer',
-    wahaSession: 'default',
+  const specs = [{ id: 'dealer', session: 'default', token: CHATWOOT_TOKEN }, ...(opts.extraTenants ?? [])];
+  const tenants: TenantConfig[] = specs.map((spec) => ({
+    id: spec.id,
+    wahaSession: spec.session,
     chatwoot: {
       baseUrl: chatwoot.url,
-      apiToken: CHATWOOT_TOKEN,
+      apiToken: spec.token,
       accountId: 1,
       inboxId: 1,
-      budgetPerMinute: 100,
+      // Generous unless a test is about the budget: spacing calls 600 ms apart would only slow the suite.
+      budget: opts.budget ?? { perWindow: 10_000, windowMs: 60_000 },
     },
     waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: opts.tenant?.hmacKeys ?? [HMAC_KEY] },
     fromMeMode: opts.tenant?.fromMeMode ?? 'outgoing',
-  };
+  }));
+  const tenant = tenants[0]!;
   const env = { ...FAST_ENV, ...opts.env, REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.prefix };
-  const config = loadConfig(env, { tenants: [tenant] });
+  const config = loadConfig(env, { tenants });
   const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = createMetrics({ defaultMetrics: false });
   const ingress = await startIngress(config, { logger, metrics });
   const workers: RunningWorker[] = [];
   const children: SpawnedWorker[] = [];
   const tenantsFile = join(mkdtempSync(join(tmpdir(), 'relay-tenants-')), 'tenants.json');
-  writeFileSync(
-    tenantsFile,
-    JSON.stringify({
-      tenants: [
-        {
-          ...tenant,
-          waha: {
-            baseUrl: tenant.waha.baseUrl,
-            apiKey: tenant.waha.apiKey,
-            webhookHmacKey: tenant.waha.webhookHmacKeys,
-          },
-        },
-      ],
+  // The same tenants as a TENANTS_FILE for spawned workers (which read their own environment).
+  const fileTenants = tenants.map(
+    ({ chatwoot: { budget, ...chatwootRest }, waha: { webhookHmacKeys, ...wahaRest }, ...rest }) => ({
+      ...rest,
+      chatwoot: {
+        ...chatwootRest,
+        budgetPerWindow: budget.perWindow,
+        budgetWindowSeconds: budget.windowMs / 1000,
+      },
+      waha: { ...wahaRest, webhookHmacKey: webhookHmacKeys },
     }),
   );
+  writeFileSync(tenantsFile, JSON.stringify({ tenants: fileTenants }));
   const webhookUrl = `${ingress.url}/webhooks/waha`;
   let closing: Promise<void> | undefined;
 
   return {
     config,
     tenant,
+    tenants,
     chatwoot,
     waha,
     ingress,

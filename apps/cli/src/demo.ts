@@ -39,7 +39,13 @@ export async function runDemo(opts: { serve: boolean }): Promise<void> {
   const tenant: TenantConfig = {
     id: 'demo',
     wahaSession: 'default',
-    chatwoot: { baseUrl: chatwoot.url, apiToken: DEMO_TOKEN, accountId: 1, inboxId: 1, budgetPerMinute: 100 },
+    chatwoot: {
+      baseUrl: chatwoot.url,
+      apiToken: DEMO_TOKEN,
+      accountId: 1,
+      inboxId: 1,
+      budget: { perWindow: 100, windowMs: 60_000 },
+    },
     waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: [DEMO_HMAC_KEY] },
     fromMeMode: 'outgoing',
   };

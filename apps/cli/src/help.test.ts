@@ -15,7 +15,7 @@ describe('relay --help and the README', () => {
   });
 
   it('name every role the CLI accepts', () => {
-    for (const role of ['ingress', 'worker', 'all', 'demo'])
+    for (const role of ['ingress', 'worker', 'all', 'demo', 'dlq'])
       expect(helpText()).toMatch(new RegExp(`^  ${role} `, 'm'));
   });
 });

@@ -17,6 +17,7 @@ Roles:
   all       ingress and worker in one process (small installs; npm start)
   demo      ingress + worker against built-in Chatwoot and WAHA simulators; replays sample conversations
             options: --serve  keep running after the replay (ingress and simulators stay up)
+  dlq       dead-letter queue: list | show | replay | discard (relay dlq --help)
 
 Environment:
 ${settings}

@@ -3,10 +3,11 @@ import { startIngress } from '@relay/ingress';
 import { createLogger, createMetrics } from '@relay/observability';
 import { startWorker } from '@relay/worker';
 import { runDemo } from './demo.js';
+import { runDlqCommand } from './dlqCommand.js';
 import { helpText } from './help.js';
 import { exitOnSignals } from './shutdown.js';
 
-const ROLES = ['ingress', 'worker', 'all', 'demo'] as const;
+const ROLES = ['ingress', 'worker', 'all', 'demo', 'dlq'] as const;
 type Role = (typeof ROLES)[number];
 
 function loadOrExit(): RelayConfig {
@@ -21,7 +22,7 @@ function loadOrExit(): RelayConfig {
   }
 }
 
-async function runRole(role: Exclude<Role, 'demo'>): Promise<void> {
+async function runRole(role: Exclude<Role, 'demo' | 'dlq'>): Promise<void> {
   const config = loadOrExit();
   const logger = createLogger({ service: `relay-${role}`, level: config.logLevel, format: config.logFormat });
   const metrics = createMetrics();
@@ -48,7 +49,8 @@ async function main(argv: string[]): Promise<void> {
     await runDemo({ serve: rest.includes('--serve') });
     return;
   }
-  await runRole(role as Exclude<Role, 'demo'>);
+  if (role === 'dlq') process.exit(await runDlqCommand(rest));
+  await runRole(role as Exclude<Role, 'demo' | 'dlq'>);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

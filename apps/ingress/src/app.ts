@@ -1,13 +1,15 @@
 import type { RelayConfig, TenantConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
-import type { InboundProducer } from '@relay/queue';
+import type { DeadLetters, InboundProducer } from '@relay/queue';
 import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import type { Redis } from 'ioredis';
+import { createDlqRouter } from './dlqRoutes.js';
 import { type IngestOutcome, ingestWahaWebhook } from './wahaWebhook.js';
 
 export interface IngressDeps {
-  config: Pick<RelayConfig, 'wahaWebhookMaxAgeMs' | 'maxBodyBytes' | 'tenants'>;
+  config: Pick<RelayConfig, 'wahaWebhookMaxAgeMs' | 'maxBodyBytes' | 'tenants' | 'adminApiToken'>;
   producer: InboundProducer;
+  deadLetters: DeadLetters;
   /** Connection used by `/readyz` to check Redis. */
   redis: Redis;
   logger: Logger;
@@ -90,6 +92,11 @@ export function createIngressApp(deps: IngressDeps): Express {
       res.status(503).json({ status: 'not_ready', redis: (error as Error).message });
     }
   });
+
+  app.use(
+    '/v1/dlq',
+    createDlqRouter({ deadLetters: deps.deadLetters, adminToken: deps.config.adminApiToken }),
+  );
 
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

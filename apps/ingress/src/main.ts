@@ -2,7 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
-import { createInboundProducer, createRedisConnection } from '@relay/queue';
+import {
+  createDeadLetters,
+  createInboundProducer,
+  createRedisConnection,
+  inboundReplayTarget,
+} from '@relay/queue';
 import { createIngressApp } from './app.js';
 
 export interface RunningIngress {
@@ -22,8 +27,21 @@ export async function startIngress(
     connection: redis,
     prefix: config.redisPrefix,
     partitions: config.inboundPartitions,
+    tenants: config.tenants.map((tenant) => tenant.id),
   });
-  const app = createIngressApp({ config, producer, redis, logger: deps.logger, metrics: deps.metrics });
+  const deadLetters = createDeadLetters({
+    connection: redis,
+    prefix: config.redisPrefix,
+    replayTarget: inboundReplayTarget(config.inboundPartitions),
+  });
+  const app = createIngressApp({
+    config,
+    producer,
+    deadLetters,
+    redis,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);
@@ -41,7 +59,7 @@ export async function startIngress(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await producer.close();
+      await Promise.all([producer.close(), deadLetters.close()]);
       redis.disconnect();
     },
   };

@@ -1,6 +1,7 @@
 import type { RelayConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
 import {
+  type DeadLetters,
   INBOUND_MESSAGE_JOB,
   type InboundJobData,
   inboundJobSchema,
@@ -22,12 +23,15 @@ export interface InboundWorkersDeps {
   tenants: TenantRegistry;
   ledger: MessageLedger;
   chatCache: ChatCache;
+  deadLetters: DeadLetters;
   logger: Logger;
   metrics: RelayMetrics;
 }
 
 export interface InboundWorkers {
   workers: Worker[];
+  /** Copies failed jobs that have no dead-letter entry yet; also runs every `dlqSweepIntervalMs`. */
+  sweep(): Promise<void>;
   /** Stops taking jobs and waits for running ones up to `deadlineMs`, then abandons them (they stall and are retried). */
   close(deadlineMs: number): Promise<void>;
 }
@@ -47,6 +51,24 @@ function parseJobData(job: Job): InboundJobData {
   return parsed.data;
 }
 
+/** Error class of a failed job, from the `class: reason` text the processor fails with (or BullMQ's stall limit). */
+export function errorClassOf(job: Job): string {
+  const reason = job.failedReason ?? '';
+  return /^([a-z_]+): /.exec(reason)?.[1] ?? (/stalled/i.test(reason) ? 'stalled' : 'unknown');
+}
+
+/** Error class and whether later messages of the same chat are already queued behind the failed one. */
+async function failureInfo(
+  job: Job,
+  queue: Queue | undefined,
+): Promise<{ errorClass: string; overtaken: boolean }> {
+  const errorClass = errorClassOf(job);
+  const chatId = (job.data as Partial<InboundJobData>)?.message?.chatId;
+  if (!queue || !chatId) return { errorClass, overtaken: false };
+  const waiting = await queue.getWaiting(0, 500);
+  return { errorClass, overtaken: waiting.some((other) => other.data?.message?.chatId === chatId) };
+}
+
 /**
  * One BullMQ Worker per inbound partition. Each partition has a global concurrency of 1, so a chat's messages run
  * one at a time, in order, across every process. A transient failure pauses only its partition for the backoff
@@ -55,7 +77,10 @@ function parseJobData(job: Job): InboundJobData {
 export async function startInboundWorkers(deps: InboundWorkersDeps): Promise<InboundWorkers> {
   const { config, logger, metrics } = deps;
   const semaphore = new Semaphore(config.workerConcurrency);
-  const names = inboundQueueNames(config.inboundPartitions);
+  const names = inboundQueueNames(
+    config.tenants.map((tenant) => tenant.id),
+    config.inboundPartitions,
+  );
   const queues = new Map(
     names.map((name) => [name, new Queue(name, { connection: deps.connection, prefix: config.redisPrefix })]),
   );
@@ -134,13 +159,42 @@ export async function startInboundWorkers(deps: InboundWorkersDeps): Promise<Inb
         maxStalledCount: 3,
       }),
   );
+  const deadLetter = async (job: Job) => {
+    const info = await failureInfo(job, queues.get(job.queueName));
+    const { id, created } = await deps.deadLetters.fromFailedJob(job, info);
+    if (created) metrics.deadLettered.inc({ job: job.name, error_class: info.errorClass });
+    return id;
+  };
   for (const worker of workers) {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'worker error'));
+    worker.on('failed', (job) => {
+      if (!job) return;
+      deadLetter(job).catch((error: unknown) =>
+        logger.error(
+          { err: error, jobId: job.id },
+          'could not copy the failed job to the dead-letter queue; the sweep will',
+        ),
+      );
+    });
   }
+  // The failed event is not atomic with the failure: a crash in between leaves a failed job without an entry.
+  const sweep = async () => {
+    const copied = await deps.deadLetters.sweep([...queues.values()], (job) => ({
+      errorClass: errorClassOf(job),
+      overtaken: false,
+    }));
+    if (copied > 0) logger.warn({ copied }, 'dead-letter sweep copied failed jobs the failed handler missed');
+  };
+  const sweepTimer = setInterval(() => {
+    sweep().catch((error: unknown) => logger.error({ err: error }, 'dead-letter sweep failed'));
+  }, config.dlqSweepIntervalMs);
+  sweepTimer.unref();
 
   return {
     workers,
+    sweep,
     async close(deadlineMs) {
+      clearInterval(sweepTimer);
       const graceful = Promise.all(workers.map((worker) => worker.close()));
       const timedOut = await Promise.race([
         graceful.then(() => false),

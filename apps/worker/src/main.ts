@@ -1,6 +1,12 @@
 import type { RelayConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
-import { createMessageLedger, createRedisConnection } from '@relay/queue';
+import {
+  createDeadLetters,
+  createMessageLedger,
+  createRedisConnection,
+  inboundReplayTarget,
+} from '@relay/queue';
+import { createTokenLimiter } from '@relay/rate-limit';
 import { createChatCache } from './chatCache.js';
 import { type InboundWorkers, startInboundWorkers } from './inboundWorkers.js';
 import { createTenantRegistry } from './tenantRuntime.js';
@@ -18,13 +24,20 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const connection = createRedisConnection(config.redisUrl, 'worker');
   connection.on('error', (error) => deps.logger.warn({ err: error }, 'worker redis connection error'));
-  const tenants = createTenantRegistry(config.tenants, { metrics: deps.metrics });
+  const limiter = createTokenLimiter({ redis: connection, prefix: config.redisPrefix });
+  const tenants = createTenantRegistry(config.tenants, { limiter, metrics: deps.metrics });
+  const deadLetters = createDeadLetters({
+    connection,
+    prefix: config.redisPrefix,
+    replayTarget: inboundReplayTarget(config.inboundPartitions),
+  });
   const inbound = await startInboundWorkers({
     config,
     connection,
     tenants,
     ledger: createMessageLedger(connection, config.redisPrefix),
     chatCache: createChatCache(connection, config.redisPrefix),
+    deadLetters,
     logger: deps.logger,
     metrics: deps.metrics,
   });
@@ -40,6 +53,7 @@ export async function startWorker(
     inbound,
     async close(deadlineMs = config.shutdownTimeoutMs) {
       await inbound.close(deadlineMs);
+      await Promise.all([limiter.close(), deadLetters.close()]);
       connection.disconnect();
     },
   };

@@ -1,4 +1,5 @@
 import { isChatwootError } from '@relay/chatwoot-client';
+import { BudgetDeferral } from '@relay/rate-limit';
 import { isWahaError } from '@relay/waha-client';
 
 /** What to do with a failed attempt: retry later (the job stays at its partition head) or fail for good. */
@@ -22,23 +23,28 @@ export interface RetrySettings {
   retryMaxDelayMs: number;
 }
 
+/** Smallest pause of a partition (BullMQ's rate limit needs a positive time). */
+const MIN_DELAY_MS = 50;
+
 /** Exponential backoff with ±50 % jitter: base·2^(n−1), capped. */
 export function backoffDelayMs(retry: number, settings: RetrySettings, random = Math.random): number {
   const exponential = Math.min(settings.retryBaseDelayMs * 2 ** (retry - 1), settings.retryMaxDelayMs);
   return Math.round(exponential * (0.5 + random()));
 }
 
-/** Time to the next epoch-aligned minute (rack-attack's fixed windows) plus up to 2 s of jitter. */
-export function nextWindowDelayMs(now = Date.now(), windowMs = 60_000, random = Math.random): number {
-  return windowMs - (now % windowMs) + Math.round(random() * 2000);
-}
-
 function classify(error: unknown): { errorClass: string; transient: boolean; retryAfterMs?: number } {
   if (error instanceof PermanentJobError) return { errorClass: error.errorClass, transient: false };
+  if (error instanceof BudgetDeferral) {
+    return {
+      errorClass: `budget_${error.reason}`,
+      transient: true,
+      retryAfterMs: Math.max(error.retryAtMs - Date.now(), 0),
+    };
+  }
   if (isChatwootError(error)) {
     const transient = ['network', 'timeout', 'server', 'rate_limited'].includes(error.kind);
-    const retryAfterMs =
-      error.kind === 'rate_limited' ? (error.retryAfterMs ?? nextWindowDelayMs()) : undefined;
+    // After a 429 the call policy has set the token's shared cool-down; the retry meets it and learns the exact time.
+    const retryAfterMs = error.kind === 'rate_limited' ? (error.retryAfterMs ?? MIN_DELAY_MS) : undefined;
     return { errorClass: `chatwoot_${error.kind}`, transient, retryAfterMs };
   }
   if (isWahaError(error)) {
@@ -58,9 +64,16 @@ export function decideFailure(
   const { errorClass, transient, retryAfterMs } = classify(error);
   const reason = error instanceof Error ? error.message : String(error);
   if (!transient) return { kind: 'fail', errorClass, reason };
-  // A 429 is the budget's doing, not the job's: wait for the window, consume no attempt.
-  if (retryAfterMs !== undefined)
-    return { kind: 'retry', delayMs: retryAfterMs, errorClass, reason, consumesAttempt: false };
+  // A 429 or an exhausted budget is the token's doing, not the job's: wait, consume no attempt.
+  if (retryAfterMs !== undefined) {
+    return {
+      kind: 'retry',
+      delayMs: Math.max(retryAfterMs, MIN_DELAY_MS),
+      errorClass,
+      reason,
+      consumesAttempt: false,
+    };
+  }
   const retry = retriesSoFar + 1;
   if (retry >= settings.jobAttempts) {
     return { kind: 'fail', errorClass, reason: `gave up after ${settings.jobAttempts} attempts: ${reason}` };

@@ -47,7 +47,7 @@ describe('loadConfig', () => {
           apiToken: 'secret-token',
           accountId: 3,
           inboxId: 7,
-          budgetPerMinute: 100,
+          budget: { perWindow: 100, windowMs: 60_000 },
         },
         waha: { baseUrl: 'http://waha:3000', apiKey: 'waha-key', webhookHmacKeys: ['hmac-1'] },
         fromMeMode: 'outgoing',
@@ -89,7 +89,7 @@ describe('loadConfig', () => {
       `tenants:
   - id: dealer-a
     wahaSession: a
-    chatwoot: { baseUrl: "http://cw-a", apiToken: "ta", accountId: 1, inboxId: 2, budgetPerMinute: 50 }
+    chatwoot: { baseUrl: "http://cw-a", apiToken: "ta", accountId: 1, inboxId: 2, budgetPerWindow: 50, budgetWindowSeconds: 3 }
     waha: { baseUrl: "http://waha", webhookHmacKey: ["new", "old"] }
   - wahaSession: b
     chatwoot: { baseUrl: "http://cw-b", apiToken: "tb", accountId: 9, inboxId: 4 }
@@ -99,10 +99,10 @@ describe('loadConfig', () => {
     );
     const config = loadConfig({ TENANTS_FILE: path });
     expect(
-      config.tenants.map((t) => [t.id, t.chatwoot.budgetPerMinute, t.waha.webhookHmacKeys, t.fromMeMode]),
+      config.tenants.map((t) => [t.id, t.chatwoot.budget, t.waha.webhookHmacKeys, t.fromMeMode]),
     ).toEqual([
-      ['dealer-a', 50, ['new', 'old'], 'outgoing'],
-      ['b', 100, [], 'private_note'],
+      ['dealer-a', { perWindow: 50, windowMs: 3000 }, ['new', 'old'], 'outgoing'],
+      ['b', { perWindow: 100, windowMs: 60_000 }, [], 'private_note'],
     ]);
   });
 

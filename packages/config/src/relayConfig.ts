@@ -29,6 +29,9 @@ export interface RelayConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
   shutdownTimeoutMs: number;
+  dlqSweepIntervalMs: number;
+  /** Bearer token of the dead-letter HTTP API (`/v1/dlq`); null turns the API off. */
+  adminApiToken: string | null;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   tenants: TenantConfig[];
@@ -59,14 +62,16 @@ const settings = {
   WORKER_LOCK_DURATION_MS: [int(1000), String(30 * SECOND_MS)],
   WORKER_STALLED_INTERVAL_MS: [int(500), String(30 * SECOND_MS)],
   SHUTDOWN_TIMEOUT_MS: [int(0), String(25 * SECOND_MS)],
+  DLQ_SWEEP_INTERVAL_SECONDS: [int(1), '60'],
+  ADMIN_API_TOKEN: [z.string().min(16, 'must be at least 16 characters').optional(), undefined],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   LOG_FORMAT: [z.enum(['json', 'pretty']), 'json'],
 } as const;
 
 type SettingName = keyof typeof settings;
 
-function readSettings(env: Env, problems: string[]): Record<SettingName, string | number> {
-  const values = {} as Record<SettingName, string | number>;
+function readSettings(env: Env, problems: string[]): Record<SettingName, string | number | undefined> {
+  const values = {} as Record<SettingName, string | number | undefined>;
   for (const [name, [schema, fallback]] of Object.entries(settings) as [
     SettingName,
     (typeof settings)[SettingName],
@@ -74,7 +79,11 @@ function readSettings(env: Env, problems: string[]): Record<SettingName, string 
     const raw = env[name];
     const result = schema.safeParse(raw === undefined || raw === '' ? fallback : raw);
     if (result.success) values[name] = result.data;
-    else problems.push(`${name}: ${result.error.issues[0]?.message ?? 'invalid'} (got "${raw}")`);
+    else {
+      // Never echo a secret back, not even a wrong one.
+      const got = name.endsWith('_TOKEN') ? `${raw?.length ?? 0} characters` : `"${raw}"`;
+      problems.push(`${name}: ${result.error.issues[0]?.message ?? 'invalid'} (got ${got})`);
+    }
   }
   return values;
 }
@@ -102,7 +111,8 @@ function tenantFromEnv(env: Env): unknown {
           apiToken: optional('CHATWOOT_API_TOKEN'),
           accountId: optional('CHATWOOT_ACCOUNT_ID'),
           inboxId: optional('CHATWOOT_INBOX_ID'),
-          budgetPerMinute: optional('CHATWOOT_BUDGET_PER_MINUTE'),
+          budgetPerWindow: optional('CHATWOOT_BUDGET_PER_WINDOW'),
+          budgetWindowSeconds: optional('CHATWOOT_BUDGET_WINDOW_SECONDS'),
         },
         waha: {
           baseUrl: optional('WAHA_BASE_URL'),
@@ -121,7 +131,8 @@ const ENV_NAME_OF: Record<string, string> = {
   'chatwoot.apiToken': 'CHATWOOT_API_TOKEN',
   'chatwoot.accountId': 'CHATWOOT_ACCOUNT_ID',
   'chatwoot.inboxId': 'CHATWOOT_INBOX_ID',
-  'chatwoot.budgetPerMinute': 'CHATWOOT_BUDGET_PER_MINUTE',
+  'chatwoot.budgetPerWindow': 'CHATWOOT_BUDGET_PER_WINDOW',
+  'chatwoot.budgetWindowSeconds': 'CHATWOOT_BUDGET_WINDOW_SECONDS',
   'waha.baseUrl': 'WAHA_BASE_URL',
   'waha.apiKey': 'WAHA_API_KEY',
   'waha.webhookHmacKey': 'WAHA_WEBHOOK_HMAC_KEY',
@@ -186,6 +197,8 @@ export function loadConfig(
     lockDurationMs: values.WORKER_LOCK_DURATION_MS as number,
     stalledIntervalMs: values.WORKER_STALLED_INTERVAL_MS as number,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS as number,
+    dlqSweepIntervalMs: (values.DLQ_SWEEP_INTERVAL_SECONDS as number) * SECOND_MS,
+    adminApiToken: (values.ADMIN_API_TOKEN as string | undefined) ?? null,
     logLevel: values.LOG_LEVEL as string,
     logFormat: values.LOG_FORMAT as 'json' | 'pretty',
     tenants,
@@ -210,7 +223,12 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   ['CHATWOOT_API_TOKEN', '', 'administrator user access token'],
   ['CHATWOOT_ACCOUNT_ID', '', 'Chatwoot account id'],
   ['CHATWOOT_INBOX_ID', '', 'id of the API-channel inbox messages go to'],
-  ['CHATWOOT_BUDGET_PER_MINUTE', '100', 'Chatwoot requests per minute for this token'],
+  [
+    'CHATWOOT_BUDGET_PER_WINDOW',
+    '100',
+    'Chatwoot requests this token may make in any sliding window, across all workers',
+  ],
+  ['CHATWOOT_BUDGET_WINDOW_SECONDS', '60', 'length of that window'],
   ['WAHA_BASE_URL', '', 'WAHA URL (media downloads, lid lookups, sends)'],
   ['WAHA_API_KEY', '', 'WAHA X-Api-Key'],
   ['WAHA_SESSION', 'default', 'WAHA session routed to this tenant'],
@@ -243,5 +261,11 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
     "how fast a crashed worker's jobs are taken over",
   ],
   ['SHUTDOWN_TIMEOUT_MS', settings.SHUTDOWN_TIMEOUT_MS[1], 'graceful shutdown deadline on SIGTERM'],
+  ['ADMIN_API_TOKEN', '', 'bearer token of the dead-letter API /v1/dlq (off when unset; 16+ characters)'],
+  [
+    'DLQ_SWEEP_INTERVAL_SECONDS',
+    settings.DLQ_SWEEP_INTERVAL_SECONDS[1],
+    'how often failed jobs missing from the dead-letter queue are copied',
+  ],
   ['LOG_LEVEL / LOG_FORMAT', 'info / json', 'pino level; json or pretty'],
 ];

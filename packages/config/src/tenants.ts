@@ -15,8 +15,8 @@ export interface TenantConfig {
     apiToken: string;
     accountId: number;
     inboxId: number;
-    /** Requests allowed per minute for this token (shared by every worker process). */
-    budgetPerMinute: number;
+    /** Requests this token may make in any sliding window, shared by every worker process. */
+    budget: { perWindow: number; windowMs: number };
   };
   waha: {
     baseUrl: string;
@@ -39,7 +39,8 @@ const tenantSchema = z.object({
     apiToken: z.string().min(1),
     accountId: positiveInt,
     inboxId: positiveInt,
-    budgetPerMinute: positiveInt.default(100),
+    budgetPerWindow: positiveInt.default(100),
+    budgetWindowSeconds: z.coerce.number().positive().default(60),
   }),
   waha: z.object({
     baseUrl: httpUrl,
@@ -64,7 +65,16 @@ function toTenant(raw: z.infer<typeof tenantSchema>): TenantConfig {
   return {
     id: raw.id ?? raw.wahaSession,
     wahaSession: raw.wahaSession,
-    chatwoot: { ...raw.chatwoot, baseUrl: raw.chatwoot.baseUrl.replace(/\/+$/, '') },
+    chatwoot: {
+      baseUrl: raw.chatwoot.baseUrl.replace(/\/+$/, ''),
+      apiToken: raw.chatwoot.apiToken,
+      accountId: raw.chatwoot.accountId,
+      inboxId: raw.chatwoot.inboxId,
+      budget: {
+        perWindow: raw.chatwoot.budgetPerWindow,
+        windowMs: Math.round(raw.chatwoot.budgetWindowSeconds * 1000),
+      },
+    },
     waha: {
       baseUrl: raw.waha.baseUrl.replace(/\/+$/, ''),
       apiKey: raw.waha.apiKey,

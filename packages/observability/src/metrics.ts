@@ -7,6 +7,7 @@ export interface RelayMetrics {
   jobs: Counter<'job' | 'outcome'>;
   jobDuration: Histogram<'job' | 'outcome'>;
   chatwootCalls: Counter<'endpoint' | 'status'>;
+  deadLettered: Counter<'job' | 'error_class'>;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RelayMetrics {
@@ -37,6 +38,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): RelayMet
       name: 'relay_chatwoot_calls_total',
       help: 'Chatwoot API calls by templated endpoint and HTTP status (0 = network error or timeout)',
       labelNames: ['endpoint', 'status'],
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'relay_dead_lettered_total',
+      help: 'Jobs that failed for good and were copied to the dead-letter queue, by job and error class',
+      labelNames: ['job', 'error_class'],
       registers: [registry],
     }),
   };

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOUND_MESSAGE_JOB, type InboundJobData, inboundJobId } from './inboundJob.js';
-import { inboundQueueName, partitionOf } from './partitions.js';
+import { inboundQueueFor, inboundQueueNames } from './partitions.js';
 import { JOB_RETENTION } from './retention.js';
 
 const SEEN_TTL_S = 86_400;
@@ -37,28 +37,25 @@ async function connected(connection: Redis): Promise<void> {
   });
 }
 
-/** Ordering key of a message: one chat of one tenant. */
-export function chatOrderingKey(tenant: string, chatId: string): string {
-  return `${tenant}/${chatId}`;
-}
-
 /** Puts inbound messages on their chat's partition queue under a job id derived from the message. */
 export function createInboundProducer(opts: {
   connection: Redis;
   prefix: string;
   partitions: number;
+  tenants: readonly string[];
 }): InboundProducer {
   // Created up front: a Queue first used while Redis is down waits for it instead of failing fast.
-  const queues = Array.from(
-    { length: opts.partitions },
-    (_, partition) =>
-      new Queue(inboundQueueName(partition), { connection: opts.connection, prefix: opts.prefix }),
+  const queues = new Map(
+    inboundQueueNames(opts.tenants, opts.partitions).map((name) => [
+      name,
+      new Queue(name, { connection: opts.connection, prefix: opts.prefix }),
+    ]),
   );
 
   return {
     async enqueue(data) {
-      const partition = partitionOf(chatOrderingKey(data.tenant, data.message.chatId), opts.partitions);
-      const queue = queues[partition]!;
+      const queue = queues.get(inboundQueueFor(data.tenant, data.message.chatId, opts.partitions));
+      if (!queue) throw new Error(`tenant "${data.tenant}" has no inbound queues`);
       await connected(opts.connection);
       const jobId = inboundJobId(data.tenant, data.message.rawId);
       // 1. The add is idempotent by job id, so a redelivery after a failed add is stored now.
@@ -68,7 +65,7 @@ export function createInboundProducer(opts: {
       return { jobId, queue: queue.name, duplicate: first === null };
     },
     async close() {
-      await Promise.all(queues.map((queue) => queue.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
     },
   };
 }

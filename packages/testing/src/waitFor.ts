@@ -6,11 +6,11 @@
 export async function waitFor<T>(
   check: () => T | Promise<T>,
   opts: { what: string; timeoutMs?: number; intervalMs?: number; describe?: () => unknown },
-): Promise<NonNullable<T>> {
+): Promise<Exclude<T, false | null | undefined | 0 | ''>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Exclude<T, false | null | undefined | 0 | ''>;
     if (Date.now() > deadline) {
       const state = opts.describe ? ` (state: ${JSON.stringify(opts.describe())})` : '';
       throw new Error(`timed out waiting for ${opts.what}${state}`);
