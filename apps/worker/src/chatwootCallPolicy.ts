@@ -29,24 +29,33 @@ export function createChatwootCallPolicy(opts: {
   random?: () => number;
 }): <T>(fn: () => Promise<T>, call: CallInfo) => Promise<T> {
   const random = opts.random ?? Math.random;
-  const callOnce = <T>(fn: () => Promise<T>) =>
-    opts.limiter.schedule(opts.tokenHash, opts.budget, async () => {
-      try {
-        return await fn();
-      } catch (error) {
-        if (isChatwootError(error) && error.kind === 'rate_limited') {
-          const now = Date.now();
-          const until =
-            error.retryAfterMs !== null
-              ? now + error.retryAfterMs
-              : nextWindowBoundaryMs(now, opts.budget.windowMs) + Math.round(random() * 1000);
-          await opts.limiter.coolDown(opts.tokenHash, until);
+  const callOnce = <T>(fn: () => Promise<T>, signal?: AbortSignal) =>
+    opts.limiter.schedule(
+      opts.tokenHash,
+      opts.budget,
+      async () => {
+        try {
+          return await fn();
+        } catch (error) {
+          if (isChatwootError(error) && error.kind === 'rate_limited') {
+            const now = Date.now();
+            const until =
+              error.retryAfterMs !== null
+                ? now + error.retryAfterMs
+                : nextWindowBoundaryMs(now, opts.budget.windowMs) + Math.round(random() * 1000);
+            await opts.limiter.coolDown(opts.tokenHash, until);
+          }
+          throw error;
         }
-        throw error;
-      }
-    });
+      },
+      { signal },
+    );
   return (fn, call) => {
-    if (!isIdempotent(call)) return callOnce(fn);
-    return pRetry(() => callOnce(fn), { ...SHORT_RETRY, shouldRetry: ({ error }) => isTransient(error) });
+    if (!isIdempotent(call)) return callOnce(fn, call.signal);
+    return pRetry(() => callOnce(fn, call.signal), {
+      ...SHORT_RETRY,
+      signal: call.signal,
+      shouldRetry: ({ error }) => isTransient(error),
+    });
   };
 }

@@ -11,6 +11,8 @@ export interface CallInfo {
   method: string;
   /** Templated path without ids or account, e.g. `GET /conversations/:id/messages`. */
   endpoint: string;
+  /** The caller's abort signal, so a scheduler can stop waiting (or retrying) for an abandoned call. */
+  signal?: AbortSignal;
 }
 
 /** Options of {@link createChatwootClient}. */
@@ -84,8 +86,12 @@ export function createRequester(opts: ChatwootClientOptions): RequestFn {
   const schedule = opts.schedule ?? (<T>(fn: () => Promise<T>) => fn());
 
   return async function request<T>(spec: RequestSpec, parse: (body: unknown) => T): Promise<T> {
-    const call: CallInfo = { method: spec.method, endpoint: `${spec.method} ${spec.template}` };
     const callerSignal = combineSignals([opts.signal, spec.signal]);
+    const call: CallInfo = {
+      method: spec.method,
+      endpoint: `${spec.method} ${spec.template}`,
+      signal: callerSignal,
+    };
     callerSignal?.throwIfAborted();
 
     return schedule(async () => {
