@@ -1,2 +1,3 @@
-export { createLogger, type Logger, maskPhone } from './logger.js';
-export { createMetrics, type RelayMetrics } from './metrics.js';
+export { createLogger, type Logger, maskPersonalData, maskPhone } from './logger.js';
+export { createMetrics, type QueueSnapshot, type QueueStats, type RelayMetrics } from './metrics.js';
+export { countTokenCalls, recordTokenCall, tokenCallLogKey } from './tokenCallLog.js';
