@@ -12,9 +12,11 @@ import {
 } from '@relay/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { agentReply } from './support/agentReplies.js';
 import { CHATWOOT_TOKEN, HMAC_KEY, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
 
 const ADMIN_TOKEN = 'obs-admin-token-0123456789';
+const CHATWOOT_WEBHOOK_SECRET = 'obs-chatwoot-webhook-secret';
 const DASHBOARD_TOKEN = 'obs-dashboard-token-0123456789';
 const DASHBOARD_PASSWORD = 'obs-dashboard-password';
 const PHONES = ['31610000101', '31610000102', '31610000103', '31610000104'];
@@ -40,6 +42,7 @@ beforeAll(async () => {
     prefix: redis.uniquePrefix('obs'),
     logger,
     budget: { perWindow: 100, windowMs: 2000 },
+    chatwootWebhook: { secrets: [CHATWOOT_WEBHOOK_SECRET] },
     env: {
       ADMIN_API_TOKEN: ADMIN_TOKEN,
       DASHBOARD_USERS: `ops:${DASHBOARD_PASSWORD}:admin`,
@@ -153,9 +156,15 @@ describe('metrics, logs and secrets across a known workload', () => {
     });
     expect(await replay.text()).toContain('Replayed <strong>1</strong> of 1');
     await waitFor(() => relay.chatwoot.allMessages(1).length === 4, { what: 'the replayed message' });
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // the queue gauges reuse a snapshot for 1 s
     for (const url of [relay.ingress.url, workerOps.url, dashboard.url]) {
-      text = await (await fetch(`${url}/metrics`)).text();
+      // The queue gauges reuse a snapshot for up to 1 s: wait for one taken after the replay.
+      text = await waitFor(
+        async () => {
+          const exposition = await (await fetch(`${url}/metrics`)).text();
+          return sample(exposition, 'relay_dlq_size') === 0 && exposition;
+        },
+        { what: `${url}/metrics after the replay` },
+      );
       expect(sample(text, 'relay_dlq_replays_total{source="dashboard"}')).toBe(1);
       expect(sample(text, 'relay_dlq_size')).toBe(0);
       expect(sample(text, 'relay_jobs_total{job="waha.message",outcome="created"}')).toBe(4);
@@ -165,8 +174,24 @@ describe('metrics, logs and secrets across a known workload', () => {
       expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready', redis: 'ok' });
     }
 
-    // 5. No secret anywhere: logs, Redis (job data, DLQ, ledgers), dashboard pages and APIs.
+    // 5. The outbound half: an agent's reply, signed by Chatwoot, goes out to WhatsApp.
+    const conversationId = relay.chatwoot.allMessages(1)[0]!.conversationDisplayId;
+    await agentReply(
+      relay,
+      { chatId: `${PHONES[0]}@c.us`, conversationId },
+      'See you on Saturday',
+      {},
+      {
+        secret: CHATWOOT_WEBHOOK_SECRET,
+      },
+    );
+    await waitFor(() => relay.waha.sends.some((send) => send.text === 'See you on Saturday'), {
+      what: 'the agent reply sent to WhatsApp',
+    });
+
+    // 6. No secret anywhere: logs, Redis (job data, DLQ, ledgers), dashboard pages and APIs.
     const secrets = [
+      CHATWOOT_WEBHOOK_SECRET,
       CHATWOOT_TOKEN,
       HMAC_KEY,
       relay.tenant.waha.apiKey!,

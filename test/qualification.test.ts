@@ -6,11 +6,11 @@ import { DEALERSHIP_RULES_FILE } from '@relay/lead-rules';
 import {
   createDeadLetters,
   createRedisConnection,
-  replayTargetFor,
   QUALIFY_ROUTE_JOB,
   QUALIFY_SCORE_JOB,
   qualificationQueueName,
   qualifyScoreJobId,
+  replayTargetFor,
 } from '@relay/queue';
 import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
 import { Queue } from 'bullmq';

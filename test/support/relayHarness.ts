@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type RelayConfig, type TenantConfig } from '@relay/config';
 import { type RunningIngress, startIngress } from '@relay/ingress';
-import { createLogger, createMetrics, type RelayMetrics } from '@relay/observability';
+import { createLogger, createMetrics, type Logger, type RelayMetrics } from '@relay/observability';
 import {
   type ChatwootSimulator,
+  type PostChatwootWebhookOptions,
+  postChatwootWebhook,
   postWebhook,
   startChatwootSimulator,
   startWahaSimulator,
@@ -24,12 +26,18 @@ export interface HarnessOptions {
   redisUrl: string;
   prefix: string;
   env?: Record<string, string>;
-  tenant?: Partial<Pick<TenantConfig, 'fromMeMode'>> & { hmacKeys?: string[] };
+  tenant?: Partial<Pick<TenantConfig, 'fromMeMode' | 'rulesFile'>> & { hmacKeys?: string[] };
+  /** The Chatwoot simulator's label mode (`seed`: unknown labels 404). */
+  labelMode?: 'source' | 'seed';
   /** Chatwoot budget of every tenant's token; default 100 per 60 s. */
   budget?: { perWindow: number; windowMs: number };
   /** More tenants beside `dealer`: same account and inbox, their own WAHA session and Chatwoot token. */
   extraTenants?: Array<{ id: string; session: string; token: string }>;
   lockToSingleConversation?: boolean;
+  /** Logger of the in-process ingress and workers; default silent (or `TEST_LOG_LEVEL`). */
+  logger?: Logger;
+  /** Chatwoot webhook authentication of every tenant: signing secrets and/or the URL token. */
+  chatwootWebhook?: { secrets?: string[]; token?: string };
 }
 
 export interface SpawnedWorker {
@@ -53,6 +61,11 @@ export interface RelayHarness {
     envelope: object,
     opts?: { hmacKey?: string | null; rawBody?: string; headers?: Record<string, string> },
   ): Promise<{ status: number; body: unknown }>;
+  /** `POST /webhooks/chatwoot[/<path>]` the way Chatwoot does (`path` e.g. `dealer/<token>`). */
+  postChatwoot(
+    payload: unknown,
+    opts?: PostChatwootWebhookOptions & { path?: string },
+  ): Promise<{ status: number; body: unknown; deliveryId: string }>;
   startWorker(): Promise<RunningWorker>;
   /** A worker in its own OS process (`relay worker`), for crash tests. */
   spawnWorker(env?: Record<string, string>): Promise<SpawnedWorker>;
@@ -73,6 +86,7 @@ const FAST_ENV = {
 
 export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarness> {
   const chatwoot = await startChatwootSimulator({
+    ...(opts.labelMode ? { labelMode: opts.labelMode } : {}),
     tokens: Object.fromEntries(
       [CHATWOOT_TOKEN, ...(opts.extraTenants ?? []).map((t) => t.token)].map((t) => [t, 1]),
     ),
@@ -97,14 +111,18 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
       inboxId: 1,
       // Generous unless a test is about the budget: spacing calls 600 ms apart would only slow the suite.
       budget: opts.budget ?? { perWindow: 10_000, windowMs: 60_000 },
+      webhookSecrets: opts.chatwootWebhook?.secrets ?? [],
+      webhookToken: opts.chatwootWebhook?.token ?? null,
     },
     waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: opts.tenant?.hmacKeys ?? [HMAC_KEY] },
     fromMeMode: opts.tenant?.fromMeMode ?? 'outgoing',
+    ...(opts.tenant?.rulesFile ? { rulesFile: opts.tenant.rulesFile } : {}),
   }));
   const tenant = tenants[0]!;
   const env = { ...FAST_ENV, ...opts.env, REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.prefix };
   const config = loadConfig(env, { tenants });
-  const logger = createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logger =
+    opts.logger ?? createLogger({ service: 'test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = createMetrics({ defaultMetrics: false });
   const ingress = await startIngress(config, { logger, metrics });
   const workers: RunningWorker[] = [];
@@ -112,10 +130,16 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
   const tenantsFile = join(mkdtempSync(join(tmpdir(), 'relay-tenants-')), 'tenants.json');
   // The same tenants as a TENANTS_FILE for spawned workers (which read their own environment).
   const fileTenants = tenants.map(
-    ({ chatwoot: { budget, ...chatwootRest }, waha: { webhookHmacKeys, ...wahaRest }, ...rest }) => ({
+    ({
+      chatwoot: { budget, webhookSecrets, webhookToken, ...chatwootRest },
+      waha: { webhookHmacKeys, ...wahaRest },
+      ...rest
+    }) => ({
       ...rest,
       chatwoot: {
         ...chatwootRest,
+        webhookSecret: webhookSecrets ?? [],
+        ...(webhookToken ? { webhookToken } : {}),
         budgetPerWindow: budget.perWindow,
         budgetWindowSeconds: budget.windowMs / 1000,
       },
@@ -142,6 +166,10 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
         ...(postOpts.rawBody ? { rawBody: postOpts.rawBody } : {}),
         ...(postOpts.headers ? { headers: postOpts.headers } : {}),
       });
+    },
+    postChatwoot(payload, { path, ...postOpts } = {}) {
+      const url = `${ingress.url}/webhooks/chatwoot${path ? `/${path}` : ''}`;
+      return postChatwootWebhook(url, payload, postOpts);
     },
     async startWorker() {
       const worker = await startWorker(config, { logger, metrics });

@@ -15,7 +15,7 @@ describe('relay --help and the README', () => {
   });
 
   it('name every role the CLI accepts', () => {
-    for (const role of ['ingress', 'worker', 'all', 'demo', 'dlq'])
+    for (const role of ['ingress', 'worker', 'all', 'demo', 'dlq', 'dashboard'])
       expect(helpText()).toMatch(new RegExp(`^  ${role} `, 'm'));
   });
 });

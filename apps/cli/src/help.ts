@@ -13,8 +13,11 @@ Usage: relay <role> [options]
 
 Roles:
   ingress   HTTP ingress: POST /webhooks/waha, GET /healthz, /readyz, /metrics
-  worker    queue workers that write into Chatwoot
-  all       ingress and worker in one process (small installs; npm start)
+  worker    queue workers that write into Chatwoot (GET /healthz, /readyz, /metrics on WORKER_PORT when set)
+  all       ingress and worker in one process (small installs; npm start), plus the dashboard when
+            DASHBOARD_USERS, DASHBOARD_TOKEN or DASHBOARD_AUTH=off is set
+  dashboard ops dashboard on DASHBOARD_PORT: queue health, dead letters (replay/discard), API budget, Bull Board;
+            GET /healthz, /readyz, /metrics
   demo      ingress + worker against built-in Chatwoot and WAHA simulators; replays sample conversations
             options: --serve  keep running after the replay (ingress and simulators stay up)
   dlq       dead-letter queue: list | show | replay | discard (relay dlq --help)

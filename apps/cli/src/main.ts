@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type RelayConfig } from '@relay/config';
+import { dashboardConfigProblem, startDashboard } from '@relay/dashboard';
 import { startIngress } from '@relay/ingress';
 import { createLogger, createMetrics } from '@relay/observability';
 import { startWorker } from '@relay/worker';
@@ -7,7 +8,7 @@ import { runDlqCommand } from './dlqCommand.js';
 import { helpText } from './help.js';
 import { exitOnSignals } from './shutdown.js';
 
-const ROLES = ['ingress', 'worker', 'all', 'demo', 'dlq'] as const;
+const ROLES = ['ingress', 'worker', 'all', 'dashboard', 'demo', 'dlq'] as const;
 type Role = (typeof ROLES)[number];
 
 function loadOrExit(): RelayConfig {
@@ -26,10 +27,22 @@ async function runRole(role: Exclude<Role, 'demo' | 'dlq'>): Promise<void> {
   const config = loadOrExit();
   const logger = createLogger({ service: `relay-${role}`, level: config.logLevel, format: config.logFormat });
   const metrics = createMetrics();
-  const ingress = role === 'worker' ? null : await startIngress(config, { logger, metrics });
-  const worker = role === 'ingress' ? null : await startWorker(config, { logger, metrics });
+  if (role === 'dashboard' && dashboardConfigProblem(config)) {
+    process.stderr.write(`relay dashboard: ${dashboardConfigProblem(config)}\n`);
+    process.exit(2);
+  }
+  // `relay all` serves the dashboard on its own port when sign-in is configured (or explicitly off).
+  const withDashboard = role === 'dashboard' || (role === 'all' && !dashboardConfigProblem(config));
+  if (role === 'all' && !withDashboard)
+    logger.info({ reason: dashboardConfigProblem(config) }, 'dashboard not started');
+  const ingress =
+    role === 'worker' || role === 'dashboard' ? null : await startIngress(config, { logger, metrics });
+  const worker =
+    role === 'ingress' || role === 'dashboard' ? null : await startWorker(config, { logger, metrics });
+  const dashboard = withDashboard ? await startDashboard(config, { logger, metrics }) : null;
   exitOnSignals(logger, async () => {
     // Stop accepting first, then let running jobs finish within the deadline.
+    await dashboard?.close();
     await ingress?.close();
     await worker?.close(config.shutdownTimeoutMs);
   });

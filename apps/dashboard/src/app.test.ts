@@ -154,8 +154,7 @@ describe('dashboard auth', () => {
     expect(done.text).toContain('Replayed <strong>1</strong> of 1');
     const target = queues.find(
       (queue) =>
-        queue.name ===
-        replayTargetFor(2)({ tenant: 'dealer', chatId: '31612345678@c.us', sourceQueue: '' }),
+        queue.name === replayTargetFor(2)({ tenant: 'dealer', chatId: '31612345678@c.us', sourceQueue: '' }),
     )!;
     expect((await target.getJob('msg-dealer-ABC-r1'))?.data).toMatchObject({ retries: 0 });
     expect(await metrics.registry.getSingleMetricAsString('relay_dlq_replays_total')).toContain(

@@ -1,14 +1,29 @@
 import type { RelayConfig, TenantConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
-import type { DeadLetters, InboundProducer } from '@relay/queue';
+import type { DeadLetters, InboundProducer, OutboundProducer } from '@relay/queue';
 import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import type { Redis } from 'ioredis';
+import { ingestChatwootWebhook } from './chatwootWebhook.js';
 import { createDlqRouter } from './dlqRoutes.js';
+import { createSendApiRouter } from './sendApi.js';
 import { type IngestOutcome, ingestWahaWebhook } from './wahaWebhook.js';
 
 export interface IngressDeps {
-  config: Pick<RelayConfig, 'wahaWebhookMaxAgeMs' | 'maxBodyBytes' | 'tenants' | 'adminApiToken'>;
+  config: Pick<
+    RelayConfig,
+    | 'wahaWebhookMaxAgeMs'
+    | 'maxBodyBytes'
+    | 'tenants'
+    | 'adminApiToken'
+    | 'chatwootWebhookMaxAgeMs'
+    | 'redisPrefix'
+    | 'sendApiTokens'
+    | 'outboundPartitions'
+    | 'changeMirroring'
+  >;
   producer: InboundProducer;
+  /** Outbound partitions: Chatwoot webhooks, the send API, and WAHA acks/echoes. */
+  outbound: OutboundProducer;
   deadLetters: DeadLetters;
   /** Connection used by `/readyz` to check Redis. */
   redis: Redis;
@@ -63,6 +78,7 @@ export function createIngressApp(deps: IngressDeps): Express {
       config: deps.config,
       tenantsBySession,
       producer: deps.producer,
+      outbound: deps.outbound,
       now: deps.now,
     });
     deps.metrics.webhooks.inc({ source: 'waha', ...outcomeLabels(outcome) });
@@ -79,6 +95,46 @@ export function createIngressApp(deps: IngressDeps): Express {
     }
     answer(res, outcome);
   });
+
+  const chatwootRoute = async (req: express.Request, res: Response) => {
+    const params = req.params as { tenant?: string; token?: string };
+    const outcome = await ingestChatwootWebhook(
+      {
+        rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        tenantId: params.tenant,
+        urlToken: params.token,
+        signature: req.get('x-chatwoot-signature'),
+        timestamp: req.get('x-chatwoot-timestamp'),
+        deliveryId: req.get('x-chatwoot-delivery'),
+      },
+      {
+        config: deps.config,
+        tenants: deps.config.tenants,
+        outbound: deps.outbound,
+        redis: deps.redis,
+        now: deps.now,
+      },
+    );
+    deps.metrics.webhooks.inc({ source: 'chatwoot', ...outcomeLabels(outcome) });
+    if (outcome.kind === 'rejected' || outcome.kind === 'unavailable')
+      deps.logger.warn({ source: 'chatwoot', reason: outcomeLabels(outcome).reason }, outcome.message);
+    answer(res, outcome);
+  };
+  app.post('/webhooks/chatwoot', rawJson, chatwootRoute);
+  app.post('/webhooks/chatwoot/:tenant', rawJson, chatwootRoute);
+  app.post('/webhooks/chatwoot/:tenant/:token', rawJson, chatwootRoute);
+
+  app.use(
+    '/v1/messages',
+    createSendApiRouter({
+      tokens: deps.config.sendApiTokens,
+      tenants: deps.config.tenants,
+      outbound: deps.outbound,
+      outboundPartitions: deps.config.outboundPartitions,
+      redis: deps.redis,
+      prefix: deps.config.redisPrefix,
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -5,8 +5,9 @@ import type { Logger, RelayMetrics } from '@relay/observability';
 import {
   createDeadLetters,
   createInboundProducer,
+  createOutboundProducer,
   createRedisConnection,
-  inboundReplayTarget,
+  replayTargetFor,
 } from '@relay/queue';
 import { createIngressApp } from './app.js';
 
@@ -29,14 +30,21 @@ export async function startIngress(
     partitions: config.inboundPartitions,
     tenants: config.tenants.map((tenant) => tenant.id),
   });
+  const outbound = createOutboundProducer({
+    connection: redis,
+    prefix: config.redisPrefix,
+    partitions: config.outboundPartitions,
+    tenants: config.tenants.map((tenant) => tenant.id),
+  });
   const deadLetters = createDeadLetters({
     connection: redis,
     prefix: config.redisPrefix,
-    replayTarget: inboundReplayTarget(config.inboundPartitions),
+    replayTarget: replayTargetFor(config.inboundPartitions, config.outboundPartitions),
   });
   const app = createIngressApp({
     config,
     producer,
+    outbound,
     deadLetters,
     redis,
     logger: deps.logger,
@@ -59,7 +67,7 @@ export async function startIngress(
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await Promise.all([producer.close(), deadLetters.close()]);
+      await Promise.all([producer.close(), outbound.close(), deadLetters.close()]);
       redis.disconnect();
     },
   };

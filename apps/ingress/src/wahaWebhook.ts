@@ -1,6 +1,15 @@
 import type { RelayConfig, TenantConfig } from '@relay/config';
-import { isMessageEvent, normalizeMessage, parseWahaEnvelope, verifyWahaSignature } from '@relay/domain';
-import type { InboundProducer } from '@relay/queue';
+import {
+  isMessageChangeEvent,
+  isMessageEvent,
+  type MessageChangeKind,
+  normalizeMessage,
+  normalizeMessageChange,
+  parseWahaEnvelope,
+  verifyWahaSignature,
+} from '@relay/domain';
+import type { InboundProducer, OutboundProducer } from '@relay/queue';
+import { routeWahaOutbound } from './wahaOutbound.js';
 
 /** What became of one webhook; `app.ts` maps each outcome to an HTTP answer in one table. */
 export type IngestOutcome =
@@ -13,9 +22,11 @@ export type IngestOutcome =
 const UNMIRRORED_CHAT_KINDS = new Set(['newsletter', 'broadcast', 'status']);
 
 export interface WahaIngestDeps {
-  config: Pick<RelayConfig, 'wahaWebhookMaxAgeMs'>;
+  config: Pick<RelayConfig, 'wahaWebhookMaxAgeMs' | 'changeMirroring'>;
   tenantsBySession: ReadonlyMap<string, TenantConfig>;
   producer: InboundProducer;
+  /** When set, acks and the echoes of our own sends go to the outbound partitions (`wahaOutbound.ts`). */
+  outbound?: OutboundProducer;
   now?: () => number;
 }
 
@@ -68,6 +79,15 @@ export async function ingestWahaWebhook(
     );
   }
 
+  if (deps.outbound) {
+    try {
+      const routed = await routeWahaOutbound(envelope, tenant, deps.outbound, now);
+      if (routed) return routed;
+    } catch (error) {
+      return { kind: 'unavailable', message: `could not store the event: ${(error as Error).message}` };
+    }
+  }
+  if (isMessageChangeEvent(envelope.event)) return ingestMessageChange(envelope, tenant, deps, now);
   if (!isMessageEvent(envelope.event))
     return { kind: 'ignored', reason: `event:${envelope.event}`, tenant: tenant.id };
   const normalized = normalizeMessage(envelope);
@@ -84,6 +104,42 @@ export async function ingestWahaWebhook(
       event: envelope.event,
       acceptedAt: now,
       message,
+    });
+    return { kind: 'accepted', jobId: result.jobId, duplicate: result.duplicate, tenant: tenant.id };
+  } catch (error) {
+    return { kind: 'unavailable', message: `could not store the event: ${(error as Error).message}` };
+  }
+}
+
+const CHANGE_SETTING: Record<MessageChangeKind, 'edits' | 'deletes' | 'reactions'> = {
+  edit: 'edits',
+  revoke: 'deletes',
+  reaction: 'reactions',
+};
+
+/** An edit, delete or reaction: stored on the chat's inbound partition, behind the messages accepted before it. */
+async function ingestMessageChange(
+  envelope: Parameters<typeof normalizeMessageChange>[0],
+  tenant: TenantConfig,
+  deps: WahaIngestDeps,
+  now: number,
+): Promise<IngestOutcome> {
+  const normalized = normalizeMessageChange(envelope);
+  if (!normalized.ok) return rejected(400, 'invalid_payload', normalized.error);
+  const change = normalized.change;
+  const setting = CHANGE_SETTING[change.kind];
+  if (!deps.config.changeMirroring[setting])
+    return { kind: 'ignored', reason: `change_off:${setting}`, tenant: tenant.id };
+  if (UNMIRRORED_CHAT_KINDS.has(change.chatKind))
+    return { kind: 'ignored', reason: `chat:${change.chatKind}`, tenant: tenant.id };
+  try {
+    const result = await deps.producer.enqueueChange({
+      tenant: tenant.id,
+      eventId: envelope.id,
+      event: envelope.event,
+      acceptedAt: now,
+      chatId: change.chatId,
+      change,
     });
     return { kind: 'accepted', jobId: result.jobId, duplicate: result.duplicate, tenant: tenant.id };
   } catch (error) {

@@ -1,17 +1,28 @@
 import type { RelayConfig } from '@relay/config';
+import type { InboundMessage } from '@relay/domain';
 import type { Logger, RelayMetrics } from '@relay/observability';
 import {
+  createParkedChanges,
+  createSendLedger,
   type DeadLetters,
   INBOUND_MESSAGE_JOB,
   type InboundJobData,
   inboundJobSchema,
   inboundQueueNames,
+  JOB_RETENTION,
+  MESSAGE_CHANGE_JOB,
+  type MessageChangeJobData,
   type MessageLedger,
+  messageChangeJobId,
+  messageChangeJobSchema,
 } from '@relay/queue';
 import { type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
 import type { ChatCache } from './chatCache.js';
 import { handleInboundMessage } from './handlers/inboundMessage.js';
+import { handleMessageChange, rememberSnippet } from './handlers/messageChange.js';
+import type { Qualification } from './qualification/workers.js';
 import { decideFailure, PermanentJobError } from './retryPolicy.js';
 import { Semaphore } from './semaphore.js';
 import type { TenantRegistry } from './tenantRuntime.js';
@@ -26,6 +37,8 @@ export interface InboundWorkersDeps {
   deadLetters: DeadLetters;
   logger: Logger;
   metrics: RelayMetrics;
+  /** Lead qualification of the tenants with rules (absent: off). */
+  qualification?: Pick<Qualification, 'afterMirrored'>;
 }
 
 export interface InboundWorkers {
@@ -40,7 +53,11 @@ export interface InboundWorkers {
 const HEAD_OF_LINE_LIMITER = { max: 1_000_000_000, duration: 1000 };
 
 function parseJobData(job: Job): InboundJobData {
-  const parsed = inboundJobSchema.safeParse(job.data);
+  return parseWith(inboundJobSchema, job);
+}
+
+function parseWith<T>(schema: { safeParse(data: unknown): z.ZodSafeParseResult<T> }, job: Job): T {
+  const parsed = schema.safeParse(job.data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new PermanentJobError(
@@ -85,8 +102,94 @@ export async function startInboundWorkers(deps: InboundWorkersDeps): Promise<Inb
     names.map((name) => [name, new Queue(name, { connection: deps.connection, prefix: config.redisPrefix })]),
   );
   await Promise.all([...queues.values()].map((queue) => queue.setGlobalConcurrency(1)));
+  const parked = createParkedChanges(deps.connection, config.redisPrefix);
+  const sendLedger = createSendLedger(deps.connection, config.redisPrefix);
+
+  /** After a message settles: keep its text for reaction quotes and put the changes parked on it back in line. */
+  const afterSettled = async (tenantId: string, queueName: string, message: InboundMessage) => {
+    await rememberSnippet(deps.connection, config.redisPrefix, tenantId, message.rawId, message.body);
+    const waiting = await parked.list(tenantId, message.rawId);
+    if (waiting.length === 0) return;
+    const queue = queues.get(queueName);
+    if (!queue) return;
+    for (const { data } of waiting) {
+      const valid = messageChangeJobSchema.safeParse(data);
+      if (!valid.success) continue;
+      // A fresh id: the parked job's own id is taken by its completed run; the ledger keeps it exactly once.
+      const jobId = `${messageChangeJobId(tenantId, valid.data.change)}-u${Date.now()}`;
+      await queue.add(MESSAGE_CHANGE_JOB, { ...valid.data, retries: 0 }, { jobId, ...JOB_RETENTION });
+    }
+    await parked.remove(
+      tenantId,
+      message.rawId,
+      waiting.map((entry) => entry.field),
+    );
+  };
+
+  const processChange = async (job: Job, token?: string, signal?: AbortSignal) => {
+    const started = performance.now();
+    await semaphore.acquire();
+    let data: MessageChangeJobData | undefined;
+    try {
+      data = parseWith(messageChangeJobSchema, job);
+      const tenant = deps.tenants.get(data.tenant);
+      if (!tenant) throw new PermanentJobError('unknown_tenant', `tenant "${data.tenant}" is not configured`);
+      const jobLogger = logger.child({
+        jobId: job.id,
+        tenant: data.tenant,
+        chatId: data.chatId,
+        eventId: data.eventId,
+      });
+      const outcome = await handleMessageChange(data, {
+        tenant,
+        ledger: deps.ledger,
+        sendLedger,
+        parked,
+        redis: deps.connection,
+        config,
+        logger: jobLogger,
+        jobId: job.id ?? '',
+        signal,
+      });
+      jobLogger.info(
+        { outcome, change: data.change.kind, original: data.change.originalRawId },
+        `message change ${outcome}`,
+      );
+      metrics.jobs.inc({ job: MESSAGE_CHANGE_JOB, outcome });
+      metrics.jobDuration.observe({ job: MESSAGE_CHANGE_JOB, outcome }, (performance.now() - started) / 1000);
+      return { outcome };
+    } catch (error) {
+      const retries = data?.retries ?? 0;
+      const decision = decideFailure(error, retries, config);
+      const where = {
+        jobId: job.id,
+        tenant: data?.tenant,
+        chatId: data?.chatId,
+        errorClass: decision.errorClass,
+      };
+      metrics.jobs.inc({ job: MESSAGE_CHANGE_JOB, outcome: decision.kind });
+      if (decision.kind === 'fail' || !token || !data) {
+        logger.error(
+          { ...where, err: error },
+          `message change failed for good (${decision.errorClass}): ${decision.reason}; dead-lettered`,
+        );
+        throw new UnrecoverableError(`${decision.errorClass}: ${decision.reason}`);
+      }
+      const retryAt = new Date(Date.now() + decision.delayMs).toISOString();
+      logger.warn(
+        { ...where, retry: retries + 1, retryAt },
+        `message change attempt failed (${decision.errorClass}): ${decision.reason}; retrying at ${retryAt}`,
+      );
+      if (decision.consumesAttempt) await job.updateData({ ...data, retries: retries + 1 });
+      await queues.get(job.queueName)?.rateLimit(decision.delayMs);
+      throw new RateLimitError();
+    } finally {
+      semaphore.release();
+    }
+  };
 
   const process = async (job: Job, token?: string, signal?: AbortSignal) => {
+    if (job.name === MESSAGE_CHANGE_JOB) return processChange(job, token, signal);
     const started = performance.now();
     await semaphore.acquire();
     let data: InboundJobData | undefined;
@@ -109,8 +212,12 @@ export async function startInboundWorkers(deps: InboundWorkersDeps): Promise<Inb
         logger: jobLogger,
         jobId: job.id ?? '',
         signal,
+        afterSettled: (message) => afterSettled(tenant.config.id, job.queueName, message),
       });
       jobLogger.info({ outcome, messageId: data.message.messageId }, `message ${outcome}`);
+      // Lead qualification runs as its own jobs; enqueueing never fails the message (afterMirrored never throws).
+      if (outcome === 'created' || outcome === 'reconciled')
+        await deps.qualification?.afterMirrored(data, jobLogger);
       metrics.jobs.inc({ job: INBOUND_MESSAGE_JOB, outcome });
       metrics.jobDuration.observe(
         { job: INBOUND_MESSAGE_JOB, outcome },

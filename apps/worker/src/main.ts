@@ -2,17 +2,28 @@ import type { RelayConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
 import {
   createDeadLetters,
+  createInboundProducer,
   createMessageLedger,
+  createOutboundProducer,
   createRedisConnection,
-  inboundReplayTarget,
+  createSendLedger,
+  replayTargetFor,
 } from '@relay/queue';
 import { createTokenLimiter } from '@relay/rate-limit';
 import { createChatCache } from './chatCache.js';
 import { type InboundWorkers, startInboundWorkers } from './inboundWorkers.js';
+import { instrumentLimiter } from './instrumentedLimiter.js';
+import { startWorkerOpsServer, type WorkerOpsServer } from './opsServer.js';
+import { type OutboundWorkers, startOutboundWorkers } from './outbound/outboundWorkers.js';
+import { startQualification } from './qualification/workers.js';
 import { createTenantRegistry } from './tenantRuntime.js';
 
 export interface RunningWorker {
   inbound: InboundWorkers;
+  /** Agent replies, send-API messages, acks and echoes (`outbound-<tenant>-p<n>`). */
+  outbound: OutboundWorkers;
+  /** `/healthz`, `/readyz`, `/metrics` when `WORKER_PORT` is set. */
+  ops: WorkerOpsServer | null;
   /** Graceful: running jobs get until the deadline, then are abandoned to be retried elsewhere. */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -24,12 +35,29 @@ export async function startWorker(
 ): Promise<RunningWorker> {
   const connection = createRedisConnection(config.redisUrl, 'worker');
   connection.on('error', (error) => deps.logger.warn({ err: error }, 'worker redis connection error'));
-  const limiter = createTokenLimiter({ redis: connection, prefix: config.redisPrefix });
+  const limiter = instrumentLimiter(
+    createTokenLimiter({
+      redis: connection,
+      prefix: config.redisPrefix,
+      onWait: (key, waitedMs) => deps.metrics.limiterWait.observe({ token_hash: key }, waitedMs / 1000),
+    }),
+    { metrics: deps.metrics, redis: connection, prefix: config.redisPrefix },
+  );
   const tenants = createTenantRegistry(config.tenants, { limiter, metrics: deps.metrics });
   const deadLetters = createDeadLetters({
     connection,
     prefix: config.redisPrefix,
-    replayTarget: inboundReplayTarget(config.inboundPartitions),
+    replayTarget: replayTargetFor(config.inboundPartitions, config.outboundPartitions),
+  });
+  // Lead qualification: only for tenants with a rules file (validated here, at start); null when none has one.
+  const qualification = await startQualification({
+    config,
+    connection,
+    tenants,
+    chatCache: createChatCache(connection, config.redisPrefix),
+    deadLetters,
+    logger: deps.logger,
+    metrics: deps.metrics,
   });
   const inbound = await startInboundWorkers({
     config,
@@ -37,6 +65,35 @@ export async function startWorker(
     tenants,
     ledger: createMessageLedger(connection, config.redisPrefix),
     chatCache: createChatCache(connection, config.redisPrefix),
+    deadLetters,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    qualification: qualification ?? undefined,
+  });
+  const tenantIds = config.tenants.map((t) => t.id);
+  const producers = {
+    inbound: createInboundProducer({
+      connection,
+      prefix: config.redisPrefix,
+      partitions: config.inboundPartitions,
+      tenants: tenantIds,
+    }),
+    outbound: createOutboundProducer({
+      connection,
+      prefix: config.redisPrefix,
+      partitions: config.outboundPartitions,
+      tenants: tenantIds,
+    }),
+  };
+  const outbound = await startOutboundWorkers({
+    config,
+    connection,
+    tenants,
+    ledger: createSendLedger(connection, config.redisPrefix),
+    inboundLedger: createMessageLedger(connection, config.redisPrefix),
+    chatCache: createChatCache(connection, config.redisPrefix),
+    inboundProducer: producers.inbound,
+    outboundProducer: producers.outbound,
     deadLetters,
     logger: deps.logger,
     metrics: deps.metrics,
@@ -49,10 +106,27 @@ export async function startWorker(
     },
     'worker consuming',
   );
+  const ops =
+    config.workerPort === null
+      ? null
+      : await startWorkerOpsServer({
+          host: config.host,
+          port: config.workerPort,
+          redis: connection,
+          workers: () => inbound.workers,
+          metrics: deps.metrics,
+          logger: deps.logger,
+        });
   return {
     inbound,
+    outbound,
+    ops,
     async close(deadlineMs = config.shutdownTimeoutMs) {
+      await ops?.close();
       await inbound.close(deadlineMs);
+      await outbound.close(deadlineMs);
+      await Promise.all([producers.inbound.close(), producers.outbound.close()]);
+      await qualification?.close(deadlineMs);
       await Promise.all([limiter.close(), deadLetters.close()]);
       connection.disconnect();
     },

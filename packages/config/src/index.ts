@@ -1,5 +1,14 @@
 export { ConfigError } from './errors.js';
-export { CONFIG_REFERENCE, hasTenantConfig, loadConfig, type RelayConfig } from './relayConfig.js';
+export {
+  CONFIG_REFERENCE,
+  type DashboardAuthConfig,
+  type DashboardRole,
+  type DashboardUser,
+  hasTenantConfig,
+  loadConfig,
+  parseDashboardUsers,
+  type RelayConfig,
+} from './relayConfig.js';
 export {
   FROM_ME_MODES,
   type FromMeMode,

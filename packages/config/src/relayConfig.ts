@@ -35,6 +35,75 @@ export interface RelayConfig {
   logLevel: string;
   logFormat: 'json' | 'pretty';
   tenants: TenantConfig[];
+  /** Where `relay dashboard` (and `relay all`) serve the ops dashboard. */
+  dashboardPort: number;
+  /** Dashboard sign-in: users from `DASHBOARD_USERS`, a bearer token, or explicitly off. */
+  dashboardAuth: DashboardAuthConfig;
+  /** Port of the worker's /healthz, /readyz and /metrics; null = no HTTP server in `relay worker`. */
+  workerPort: number | null;
+  /** Lead qualification: at most one lead_score write per contact and one label write per conversation per window. */
+  qualificationWindowMs: number;
+  /** Qualification jobs one worker process runs at once, per tenant. */
+  qualificationConcurrency: number;
+  /** Outbound (agent reply) queues per tenant; one WhatsApp chat always maps to one. */
+  outboundPartitions: number;
+  /** Signed Chatwoot webhooks older (or newer) than this are refused; 0 = no check. */
+  chatwootWebhookMaxAgeMs: number;
+  /** Bearer tokens of the send API `POST /v1/messages`; empty turns the API off. */
+  sendApiTokens: string[];
+  /** Mark seen + typing for this long before each agent reply (WAHA's ban-avoidance advice); 0 = off. */
+  outboundTypingMs: number;
+  /** Which WhatsApp message changes are mirrored into Chatwoot (`CHANGE_MIRRORING`). */
+  changeMirroring: ChangeMirroring;
+}
+
+/** `CHANGE_MIRRORING`: edits, deletes, reactions, and whether a removed reaction posts a note. */
+export interface ChangeMirroring {
+  edits: boolean;
+  deletes: boolean;
+  reactions: boolean;
+  reactionRemovals: boolean;
+}
+
+const CHANGE_KINDS = ['edits', 'deletes', 'reactions', 'reaction_removals', 'none'] as const;
+
+/** A dashboard role: `viewer` only reads; `admin` may also replay, discard and use Bull Board's actions. */
+export type DashboardRole = 'admin' | 'viewer';
+
+/** One `DASHBOARD_USERS` entry. */
+export interface DashboardUser {
+  name: string;
+  password: string;
+  role: DashboardRole;
+}
+
+/** How the dashboard authenticates; `disabled` only when `DASHBOARD_AUTH=off`. */
+export interface DashboardAuthConfig {
+  disabled: boolean;
+  users: DashboardUser[];
+  /** Bearer token with the admin role (scripts, Prometheus scraping). */
+  token: string | null;
+}
+
+/** Parses `alice:secret:admin,bob:pw:viewer` (a password may contain `:`; the role is the last field). */
+export function parseDashboardUsers(raw: string, problems: string[]): DashboardUser[] {
+  const users: DashboardUser[] = [];
+  for (const item of raw.split(',').map((part) => part.trim())) {
+    if (item === '') continue;
+    const first = item.indexOf(':');
+    const last = item.lastIndexOf(':');
+    const role = item.slice(last + 1);
+    const name = item.slice(0, first);
+    const password = item.slice(first + 1, last);
+    if (first <= 0 || last === first || password === '' || (role !== 'admin' && role !== 'viewer')) {
+      problems.push(
+        `DASHBOARD_USERS: each entry must be name:password:admin|viewer (got an entry for "${name || '?'}")`,
+      );
+      continue;
+    }
+    users.push({ name, password, role });
+  }
+  return users;
 }
 
 type Env = Record<string, string | undefined>;
@@ -66,6 +135,37 @@ const settings = {
   ADMIN_API_TOKEN: [z.string().min(16, 'must be at least 16 characters').optional(), undefined],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   LOG_FORMAT: [z.enum(['json', 'pretty']), 'json'],
+  DASHBOARD_PORT: [int(0).max(65535), '3001'],
+  DASHBOARD_AUTH: [z.enum(['on', 'off']), 'on'],
+  DASHBOARD_USERS: [z.string().optional(), undefined],
+  DASHBOARD_TOKEN: [z.string().min(16, 'must be at least 16 characters').optional(), undefined],
+  WORKER_PORT: [int(0).max(65535).optional(), undefined],
+  QUALIFICATION_WINDOW_MS: [int(0), '10000'],
+  QUALIFICATION_CONCURRENCY: [int(1).max(100), '4'],
+  OUTBOUND_PARTITIONS: [int(1).max(1024), '8'],
+  CHATWOOT_WEBHOOK_MAX_AGE_SECONDS: [int(0), '300'],
+  SEND_API_TOKENS: [
+    z
+      .string()
+      .refine(
+        (raw) => raw.split(',').every((token) => token.trim().length >= 16),
+        'each token must be at least 16 characters',
+      )
+      .optional(),
+    undefined,
+  ],
+  OUTBOUND_TYPING_MS: [int(0).max(60_000), '0'],
+  CHANGE_MIRRORING: [
+    z.string().refine(
+      (raw) =>
+        raw
+          .split(',')
+          .map((part) => part.trim())
+          .every((part) => part === '' || (CHANGE_KINDS as readonly string[]).includes(part)),
+      `comma list of ${CHANGE_KINDS.join(', ')}`,
+    ),
+    'edits,deletes,reactions',
+  ],
 } as const;
 
 type SettingName = keyof typeof settings;
@@ -81,7 +181,7 @@ function readSettings(env: Env, problems: string[]): Record<SettingName, string 
     if (result.success) values[name] = result.data;
     else {
       // Never echo a secret back, not even a wrong one.
-      const got = name.endsWith('_TOKEN') ? `${raw?.length ?? 0} characters` : `"${raw}"`;
+      const got = /_TOKENS?$/.test(name) ? `${raw?.length ?? 0} characters` : `"${raw}"`;
       problems.push(`${name}: ${result.error.issues[0]?.message ?? 'invalid'} (got ${got})`);
     }
   }
@@ -113,6 +213,8 @@ function tenantFromEnv(env: Env): unknown {
           inboxId: optional('CHATWOOT_INBOX_ID'),
           budgetPerWindow: optional('CHATWOOT_BUDGET_PER_WINDOW'),
           budgetWindowSeconds: optional('CHATWOOT_BUDGET_WINDOW_SECONDS'),
+          webhookSecret: optional('CHATWOOT_WEBHOOK_SECRET'),
+          webhookToken: optional('CHATWOOT_WEBHOOK_TOKEN'),
         },
         waha: {
           baseUrl: optional('WAHA_BASE_URL'),
@@ -120,6 +222,7 @@ function tenantFromEnv(env: Env): unknown {
           webhookHmacKey: hmacKeys.length > 0 ? hmacKeys : undefined,
         },
         fromMeMode: optional('FROM_ME_MODE'),
+        rulesFile: optional('QUALIFICATION_RULES_FILE'),
       },
     ],
   };
@@ -133,11 +236,14 @@ const ENV_NAME_OF: Record<string, string> = {
   'chatwoot.inboxId': 'CHATWOOT_INBOX_ID',
   'chatwoot.budgetPerWindow': 'CHATWOOT_BUDGET_PER_WINDOW',
   'chatwoot.budgetWindowSeconds': 'CHATWOOT_BUDGET_WINDOW_SECONDS',
+  'chatwoot.webhookSecret': 'CHATWOOT_WEBHOOK_SECRET',
+  'chatwoot.webhookToken': 'CHATWOOT_WEBHOOK_TOKEN',
   'waha.baseUrl': 'WAHA_BASE_URL',
   'waha.apiKey': 'WAHA_API_KEY',
   'waha.webhookHmacKey': 'WAHA_WEBHOOK_HMAC_KEY',
   wahaSession: 'WAHA_SESSION',
   fromMeMode: 'FROM_ME_MODE',
+  rulesFile: 'QUALIFICATION_RULES_FILE',
 };
 
 function renameEnvProblem(problem: string): string {
@@ -179,6 +285,7 @@ export function loadConfig(
       }
     }
   }
+  const dashboardUsers = parseDashboardUsers((values.DASHBOARD_USERS as string | undefined) ?? '', problems);
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return Object.freeze({
     redisUrl: values.REDIS_URL as string,
@@ -202,7 +309,35 @@ export function loadConfig(
     logLevel: values.LOG_LEVEL as string,
     logFormat: values.LOG_FORMAT as 'json' | 'pretty',
     tenants,
+    dashboardPort: values.DASHBOARD_PORT as number,
+    dashboardAuth: {
+      disabled: values.DASHBOARD_AUTH === 'off',
+      users: dashboardUsers,
+      token: (values.DASHBOARD_TOKEN as string | undefined) ?? null,
+    },
+    workerPort: (values.WORKER_PORT as number | undefined) ?? null,
+    qualificationWindowMs: values.QUALIFICATION_WINDOW_MS as number,
+    qualificationConcurrency: values.QUALIFICATION_CONCURRENCY as number,
+    outboundPartitions: values.OUTBOUND_PARTITIONS as number,
+    chatwootWebhookMaxAgeMs: (values.CHATWOOT_WEBHOOK_MAX_AGE_SECONDS as number) * SECOND_MS,
+    sendApiTokens: ((values.SEND_API_TOKENS as string | undefined) ?? '')
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token !== ''),
+    outboundTypingMs: values.OUTBOUND_TYPING_MS as number,
+    changeMirroring: parseChangeMirroring(values.CHANGE_MIRRORING as string),
   });
+}
+
+/** Parses `CHANGE_MIRRORING` (already validated): `edits,deletes,reactions[,reaction_removals]` or `none`. */
+export function parseChangeMirroring(raw: string): ChangeMirroring {
+  const kinds = new Set(raw.split(',').map((part) => part.trim()));
+  return {
+    edits: kinds.has('edits'),
+    deletes: kinds.has('deletes'),
+    reactions: kinds.has('reactions'),
+    reactionRemovals: kinds.has('reactions') && kinds.has('reaction_removals'),
+  };
 }
 
 /** The env var table for `--help` and the README: name, default, meaning. */
@@ -236,6 +371,11 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   ['WAHA_WEBHOOK_HMAC_KEY_PREVIOUS', '', 'second accepted key during a rotation'],
   ['FROM_ME_MODE', 'outgoing', 'messages typed on the business phone: outgoing | private_note | ignore'],
   [
+    'CHANGE_MIRRORING',
+    settings.CHANGE_MIRRORING[1],
+    'WhatsApp edits, deletes and reactions mirrored into Chatwoot (add reaction_removals for removal notes; none = off)',
+  ],
+  [
     'WAHA_WEBHOOK_MAX_AGE_SECONDS',
     settings.WAHA_WEBHOOK_MAX_AGE_SECONDS[1],
     'older webhooks are refused (0 = off)',
@@ -268,4 +408,62 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
     'how often failed jobs missing from the dead-letter queue are copied',
   ],
   ['LOG_LEVEL / LOG_FORMAT', 'info / json', 'pino level; json or pretty'],
+  [
+    'DASHBOARD_PORT',
+    settings.DASHBOARD_PORT[1],
+    'where `relay dashboard` and `relay all` serve the ops dashboard',
+  ],
+  [
+    'DASHBOARD_USERS',
+    '',
+    'dashboard sign-ins, `name:password:admin|viewer` comma-separated (viewer = read-only)',
+  ],
+  ['DASHBOARD_TOKEN', '', 'bearer token with the dashboard admin role, for scripts (16+ characters)'],
+  ['DASHBOARD_AUTH', settings.DASHBOARD_AUTH[1], '`off` disables dashboard sign-in (trusted networks only)'],
+  ['WORKER_PORT', '', 'port of the worker /healthz, /readyz, /metrics (no HTTP server when unset)'],
+  [
+    'QUALIFICATION_RULES_FILE',
+    '',
+    'lead rules (YAML/JSON) of this tenant; qualification is off without one (`rulesFile` in TENANTS_FILE)',
+  ],
+  [
+    'QUALIFICATION_WINDOW_MS',
+    settings.QUALIFICATION_WINDOW_MS[1],
+    'coalescing window: at most one lead_score write per contact and one label write per conversation',
+  ],
+  [
+    'QUALIFICATION_CONCURRENCY',
+    settings.QUALIFICATION_CONCURRENCY[1],
+    'qualification jobs one worker process runs at once, per tenant',
+  ],
+  [
+    'CHATWOOT_WEBHOOK_SECRET',
+    '',
+    'secret Chatwoot signs webhooks with (X-Chatwoot-Signature); unsigned ones are refused when set',
+  ],
+  [
+    'CHATWOOT_WEBHOOK_TOKEN',
+    '',
+    'secret path segment: /webhooks/chatwoot/<tenant>/<token>, for Chatwoot versions that do not sign (16+)',
+  ],
+  [
+    'CHATWOOT_WEBHOOK_MAX_AGE_SECONDS',
+    settings.CHATWOOT_WEBHOOK_MAX_AGE_SECONDS[1],
+    'signed Chatwoot webhooks outside this window are refused (0 = off)',
+  ],
+  [
+    'OUTBOUND_PARTITIONS',
+    settings.OUTBOUND_PARTITIONS[1],
+    'ordered agent-reply partitions; a chat always uses one',
+  ],
+  [
+    'SEND_API_TOKENS',
+    '',
+    'bearer tokens of the send API POST /v1/messages, comma-separated (off when unset)',
+  ],
+  [
+    'OUTBOUND_TYPING_MS',
+    settings.OUTBOUND_TYPING_MS[1],
+    'mark seen and show typing this long before each agent reply (0 = off)',
+  ],
 ];

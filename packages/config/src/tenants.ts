@@ -17,6 +17,10 @@ export interface TenantConfig {
     inboxId: number;
     /** Requests this token may make in any sliding window, shared by every worker process. */
     budget: { perWindow: number; windowMs: number };
+    /** Secrets Chatwoot signs webhooks with (`X-Chatwoot-Signature`); more than one during a rotation. */
+    webhookSecrets?: string[];
+    /** Secret path segment of `/webhooks/chatwoot/<tenant>/<token>` for Chatwoot versions that do not sign. */
+    webhookToken?: string | null;
   };
   waha: {
     baseUrl: string;
@@ -25,6 +29,8 @@ export interface TenantConfig {
     webhookHmacKeys: string[];
   };
   fromMeMode: FromMeMode;
+  /** Lead rules file (YAML/JSON) of this tenant; without one lead qualification is off for it. */
+  rulesFile?: string;
 }
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -41,6 +47,8 @@ const tenantSchema = z.object({
     inboxId: positiveInt,
     budgetPerWindow: positiveInt.default(100),
     budgetWindowSeconds: z.coerce.number().positive().default(60),
+    webhookSecret: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+    webhookToken: z.string().min(16, 'must be at least 16 characters').optional(),
   }),
   waha: z.object({
     baseUrl: httpUrl,
@@ -48,6 +56,7 @@ const tenantSchema = z.object({
     webhookHmacKey: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
   }),
   fromMeMode: z.enum(FROM_ME_MODES).default('outgoing'),
+  rulesFile: z.string().min(1).optional(),
 });
 
 const tenantsFileSchema = z.object({ tenants: z.array(tenantSchema).min(1, 'needs at least one tenant') });
@@ -58,6 +67,10 @@ export function describeIssues(prefix: string, error: z.ZodError): string[] {
     const path = issue.path.length > 0 ? `${prefix}.${issue.path.join('.')}` : prefix;
     return `${path}: ${issue.message}`;
   });
+}
+
+function listOf(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
 function toTenant(raw: z.infer<typeof tenantSchema>): TenantConfig {
@@ -74,6 +87,8 @@ function toTenant(raw: z.infer<typeof tenantSchema>): TenantConfig {
         perWindow: raw.chatwoot.budgetPerWindow,
         windowMs: Math.round(raw.chatwoot.budgetWindowSeconds * 1000),
       },
+      ...(raw.chatwoot.webhookSecret ? { webhookSecrets: listOf(raw.chatwoot.webhookSecret) } : {}),
+      ...(raw.chatwoot.webhookToken ? { webhookToken: raw.chatwoot.webhookToken } : {}),
     },
     waha: {
       baseUrl: raw.waha.baseUrl.replace(/\/+$/, ''),
@@ -81,6 +96,7 @@ function toTenant(raw: z.infer<typeof tenantSchema>): TenantConfig {
       webhookHmacKeys: keys === undefined ? [] : Array.isArray(keys) ? keys : [keys],
     },
     fromMeMode: raw.fromMeMode,
+    ...(raw.rulesFile === undefined ? {} : { rulesFile: raw.rulesFile }),
   };
 }
 

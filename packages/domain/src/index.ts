@@ -7,6 +7,15 @@ export {
   normalizeMessage,
 } from './inboundMessage.js';
 export {
+  isMessageChangeEvent,
+  MESSAGE_CHANGE_EVENTS,
+  type MessageChange,
+  type MessageChangeEvent,
+  type MessageChangeKind,
+  type NormalizeMessageChangeResult,
+  normalizeMessageChange,
+} from './messageChange.js';
+export {
   CHAT_KINDS,
   type ChatKind,
   chatKind,

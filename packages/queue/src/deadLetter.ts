@@ -230,7 +230,7 @@ export function createDeadLetters(opts: {
       firstFailedAt: replay?.firstFailedAt ?? lastFailedAt,
       lastFailedAt,
       tenant: stringAt(job.data, 'tenant'),
-      chatId: stringAt(job.data, 'message', 'chatId'),
+      chatId: stringAt(job.data, 'message', 'chatId') ?? stringAt(job.data, 'chatId'),
       messageId: stringAt(job.data, 'message', 'messageId'),
       overtaken: info.overtaken,
       replays: replay?.replays ?? 0,

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOUND_MESSAGE_JOB, type InboundJobData, inboundJobId } from './inboundJob.js';
+import { MESSAGE_CHANGE_JOB, type MessageChangeJobData, messageChangeJobId } from './messageChangeJob.js';
 import { inboundQueueFor, inboundQueueNames } from './partitions.js';
 import { JOB_RETENTION } from './retention.js';
 
@@ -16,6 +17,8 @@ export interface EnqueueResult {
 export interface InboundProducer {
   /** Stores the job in Redis; resolves only once it is there (the ingress answers 2xx after this). */
   enqueue(data: Omit<InboundJobData, 'retries'>): Promise<EnqueueResult>;
+  /** Stores an edit, delete or reaction on the same partition as its chat's messages. */
+  enqueueChange(data: Omit<MessageChangeJobData, 'retries'>): Promise<EnqueueResult>;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,15 @@ export function createInboundProducer(opts: {
       // 1. The add is idempotent by job id, so a redelivery after a failed add is stored now.
       await queue.add(INBOUND_MESSAGE_JOB, { ...data, retries: 0 }, { jobId, ...JOB_RETENTION });
       // 2. Only informs the caller; losing this marker never loses a message.
+      const first = await opts.connection.set(`${opts.prefix}:seen:${jobId}`, '1', 'EX', SEEN_TTL_S, 'NX');
+      return { jobId, queue: queue.name, duplicate: first === null };
+    },
+    async enqueueChange(data) {
+      const queue = queues.get(inboundQueueFor(data.tenant, data.chatId, opts.partitions));
+      if (!queue) throw new Error(`tenant "${data.tenant}" has no inbound queues`);
+      await connected(opts.connection);
+      const jobId = messageChangeJobId(data.tenant, data.change);
+      await queue.add(MESSAGE_CHANGE_JOB, { ...data, retries: 0 }, { jobId, ...JOB_RETENTION });
       const first = await opts.connection.set(`${opts.prefix}:seen:${jobId}`, '1', 'EX', SEEN_TTL_S, 'NX');
       return { jobId, queue: queue.name, duplicate: first === null };
     },

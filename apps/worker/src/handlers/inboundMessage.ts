@@ -25,13 +25,15 @@ export interface InboundDeps {
   logger: Logger;
   jobId: string;
   signal?: AbortSignal;
+  /** Runs once the message is mirrored (or settled as skipped): re-enqueues edits/reactions parked on it. */
+  afterSettled?: (message: InboundMessage) => Promise<void>;
 }
 
 const RECONCILE_PAGES = 5;
 const CONTACT_LOCK = { ttlMs: 30_000, waitMs: 35_000 };
 
 /** Looks for a message we may have created before a crash: Chatwoot keeps our `source_id` (chatwoot-api.md §6.2). */
-async function findBySourceId(
+export async function findBySourceId(
   client: ChatwootClient,
   conversationId: number,
   sourceId: string,
@@ -170,15 +172,20 @@ export async function handleInboundMessage(data: InboundJobData, deps: InboundDe
   const { message } = data;
   const tenantId = deps.tenant.config.id;
   const record = await deps.ledger.get(tenantId, message.rawId);
-  if (record?.state === 'done' || record?.state === 'skipped') return 'duplicate';
+  if (record?.state === 'done' || record?.state === 'skipped') {
+    await deps.afterSettled?.(message);
+    return 'duplicate';
+  }
 
   const kind = messageKind(deps, message);
   if (!kind) {
     await deps.ledger.markSkipped(tenantId, message.rawId, 'fromMe mirroring is off');
+    await deps.afterSettled?.(message);
     return 'skipped';
   }
   if (message.fromMe && message.source === 'api' && (await deps.redis.exists(sentKey(deps, message.rawId)))) {
     await deps.ledger.markSkipped(tenantId, message.rawId, 'echo of a message the relay sent');
+    await deps.afterSettled?.(message);
     return 'skipped';
   }
 
@@ -194,6 +201,7 @@ export async function handleInboundMessage(data: InboundJobData, deps: InboundDe
         conversationId: record.conversationId,
         chatwootMessageId: existing,
       });
+      await deps.afterSettled?.(message);
       return 'reconciled';
     }
   }
@@ -216,6 +224,7 @@ export async function handleInboundMessage(data: InboundJobData, deps: InboundDe
         signal: deps.signal,
       });
       await deps.ledger.markDone(tenantId, message.rawId, { conversationId, chatwootMessageId: created.id });
+      await deps.afterSettled?.(message);
       return 'created';
     } catch (error) {
       // A cached conversation that no longer exists: forget the chat and resolve it again, once.

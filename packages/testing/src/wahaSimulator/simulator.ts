@@ -127,6 +127,26 @@ export async function startWahaSimulator(opts: WahaSimulatorOptions = {}): Promi
     );
   }
 
+  /** `GET /api/{session}/chats/{chatId}/messages`: the messages sent through this simulator, newest first. */
+  function chatHistory(session: string, chatId: string, query: URLSearchParams): unknown[] {
+    const limit = Number(query.get('limit') ?? '100');
+    return sends
+      .filter((s) => s.session === session && s.chatId === chatId && s.id !== undefined)
+      .reverse()
+      .slice(0, Number.isFinite(limit) && limit > 0 ? limit : 100)
+      .map((s) => ({
+        id: s.id,
+        timestamp: Math.floor(s.at / 1000),
+        from: s.chatId,
+        fromMe: true,
+        source: 'api',
+        body: s.text ?? s.caption ?? null,
+        hasMedia: s.kind !== 'text',
+        ack: 1,
+        ackName: 'SERVER',
+      }));
+  }
+
   async function route(req: IncomingMessage, path: string, query: URLSearchParams): Promise<Reply> {
     const method = req.method ?? 'GET';
     if (apiKey !== null && path.startsWith('/api/')) {
@@ -148,6 +168,9 @@ export async function startWahaSimulator(opts: WahaSimulatorOptions = {}): Promi
       const name = decodeURIComponent(m[1] ?? '');
       return json(200, { name, status: statusOf(name), engine: { engine: sim.engine } });
     }
+    m = /^\/api\/([^/]+)\/chats\/([^/]+)\/messages$/.exec(path);
+    if (m)
+      return json(200, chatHistory(decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? ''), query));
     m = /^\/api\/([^/]+)\/lids\/([^/]+)$/.exec(path);
     if (m) {
       const lid = decodeURIComponent(m[2] ?? '');
@@ -186,7 +209,9 @@ export async function startWahaSimulator(opts: WahaSimulatorOptions = {}): Promi
             })
           : json(fault.status, { statusCode: fault.status, message });
       }
-      return route(req, path, parsed.searchParams);
+      const reply = await route(req, path, parsed.searchParams);
+      if (fault?.holdResponseMs) await new Promise((resolve) => setTimeout(resolve, fault.holdResponseMs));
+      return reply;
     };
     handle().then(write, (err: unknown) =>
       write(

@@ -53,6 +53,8 @@ export interface WahaSimFault {
   path?: string | RegExp;
   status?: number;
   timeoutMs?: number;
+  /** Do the work (e.g. record the send), then wait this long before answering: "sent, but the answer is late". */
+  holdResponseMs?: number;
   count: number;
 }
 

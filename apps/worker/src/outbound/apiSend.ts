@@ -1,0 +1,157 @@
+import type { ChatwootClient } from '@relay/chatwoot-client';
+import { isChatwootError } from '@relay/chatwoot-client';
+import type { OutboundApiData } from '@relay/queue';
+import { upsertContact } from '../contactUpsert.js';
+import { isReusable, upsertConversation } from '../conversationUpsert.js';
+import { withRedisLock } from '../redisLock.js';
+import type { OutboundDeps } from './deps.js';
+import { handleSend, type SendOutcome } from './sendMessage.js';
+
+/** What a send-API job returns (and `GET /v1/messages/:id` shows). */
+export interface ApiSendResult {
+  outcome: SendOutcome;
+  conversationId: number;
+  chatwootMessageId: number;
+}
+
+const CONTACT_LOCK = { ttlMs: 30_000, waitMs: 35_000 };
+const RECONCILE_PAGES = 5;
+
+async function findBySourceId(
+  client: ChatwootClient,
+  conversationId: number,
+  sourceId: string,
+  signal?: AbortSignal,
+) {
+  let before: number | undefined;
+  for (let page = 0; page < RECONCILE_PAGES; page++) {
+    const messages = await client.listMessages(conversationId, before === undefined ? {} : { before }, {
+      signal,
+    });
+    const found = messages.find((message) => message.source_id === sourceId);
+    if (found) return found.id;
+    if (messages.length < 20) return null;
+    before = Math.min(...messages.map((message) => message.id));
+  }
+  return null;
+}
+
+/** The chat's conversation: cached when fresh and reusable, else contact + conversation upsert (as inbound does). */
+async function conversationOf(data: OutboundApiData, deps: OutboundDeps): Promise<number> {
+  const { tenant, chatCache, signal } = deps;
+  const tenantId = tenant.config.id;
+  const cached = await chatCache.get(tenantId, data.chatId);
+  if (
+    cached.conversationId !== undefined &&
+    cached.conversationCheckedAt !== undefined &&
+    Date.now() - cached.conversationCheckedAt < deps.config.conversationCacheTtlMs
+  )
+    return cached.conversationId;
+  const lock = await tenant.lockToSingleConversation(signal);
+  if (cached.conversationId !== undefined && !lock) {
+    try {
+      const conversation = await tenant.chatwoot.getConversation(cached.conversationId, { signal });
+      if (isReusable(conversation)) return conversation.id;
+    } catch (error) {
+      if (!(isChatwootError(error) && error.kind === 'not_found')) throw error;
+    }
+  }
+  const identity = { identifier: data.chatId, phone: data.phone, name: data.phone ?? data.chatId };
+  const lockKey = `${deps.config.redisPrefix}:t:${tenantId}:lock:contact:${identity.identifier}`;
+  return withRedisLock(deps.redis, lockKey, CONTACT_LOCK, async () => {
+    const { created, ...contact } = await upsertContact(
+      tenant.chatwoot,
+      tenant.config.chatwoot.inboxId,
+      identity,
+      signal,
+    );
+    const conversationId = await upsertConversation(
+      tenant.chatwoot,
+      {
+        ...contact,
+        inboxId: tenant.config.chatwoot.inboxId,
+        lockToSingleConversation: lock,
+        newContact: created,
+      },
+      signal,
+    );
+    await chatCache.set(tenantId, data.chatId, {
+      identifier: identity.identifier,
+      ...contact,
+      conversationId,
+      conversationCheckedAt: Date.now(),
+    });
+    return conversationId;
+  });
+}
+
+/**
+ * A send-API message: the outgoing message is written into Chatwoot once (claim, create with `source_id`
+ * `relay:api:<job>`, a crashed attempt looks for that source_id first), labels are merged in, and it goes to
+ * WhatsApp through {@link handleSend}, keyed by its Chatwoot id like an agent reply. The webhook Chatwoot fires
+ * for it is dropped by the ingress (relay `source_id`), so it is never sent twice.
+ */
+export async function handleApiSend(data: OutboundApiData, deps: OutboundDeps): Promise<ApiSendResult> {
+  const tenantId = deps.tenant.config.id;
+  const claimKey = `api:${deps.jobId}`;
+  const sourceId = `relay:api:${deps.jobId}`;
+  const record = await deps.inboundLedger.get(tenantId, claimKey);
+  let conversationId: number;
+  let chatwootMessageId: number | null = null;
+  if (record?.state === 'done') {
+    conversationId = record.conversationId;
+    chatwootMessageId = record.chatwootMessageId;
+  } else {
+    conversationId = record?.state === 'pending' ? record.conversationId : await conversationOf(data, deps);
+    if (record?.state === 'pending')
+      chatwootMessageId = await findBySourceId(deps.tenant.chatwoot, conversationId, sourceId, deps.signal);
+    if (chatwootMessageId === null) {
+      await deps.inboundLedger.markPending(tenantId, claimKey, { conversationId, jobId: deps.jobId });
+      const links = data.attachments.map((attachment) => attachment.url);
+      const created = await deps.tenant.chatwoot.createMessage(
+        conversationId,
+        {
+          content: [data.text, ...links].filter((part) => part !== '').join('\n'),
+          message_type: 'outgoing',
+          source_id: sourceId,
+          content_attributes: { relay_origin: 'send_api' },
+        },
+        { signal: deps.signal },
+      );
+      chatwootMessageId = created.id;
+    }
+    await deps.inboundLedger.markDone(tenantId, claimKey, { conversationId, chatwootMessageId });
+  }
+  if (data.labels.length > 0) {
+    const current = await deps.tenant.chatwoot.listConversationLabels(conversationId, {
+      signal: deps.signal,
+    });
+    const wanted = [...new Set([...current, ...data.labels.map((label) => label.toLowerCase())])];
+    if (wanted.length > current.length)
+      await deps.tenant.chatwoot.setConversationLabels(conversationId, wanted, { signal: deps.signal });
+  }
+  const outcome = await handleSend(
+    {
+      kind: 'send',
+      tenant: tenantId,
+      chatId: data.chatId,
+      conversationId,
+      chatwootMessageId,
+      content: data.text,
+      attachments: data.attachments.map((attachment) => ({
+        fileType: (attachment.mimetype ?? '').split('/')[0] || 'file',
+        url: attachment.url,
+        filename: attachment.filename,
+        mimetype: attachment.mimetype,
+      })),
+      inReplyTo: null,
+      inReplyToExternalId: null,
+      format: 'whatsapp',
+      resend: false,
+      acceptedAt: data.acceptedAt,
+      retries: data.retries,
+    },
+    deps,
+  );
+  return { outcome, conversationId, chatwootMessageId };
+}
