@@ -208,4 +208,32 @@ describe('Chatwoot → WhatsApp', () => {
     await relay.post(buildTextMessage({ chatId, body: 'one more question' }));
     await waitFor(() => relay.chatwoot.conversations(1).length === 2, { what: 'a second conversation' });
   });
+
+  it('sends the configured message on resolve once, logged in the conversation, even when the webhook comes twice', async () => {
+    const relay = await startRelay({ tenant: { resolveMessage: 'Thanks for visiting *Autohaus*!' } });
+    const chatId = '31610000010@c.us';
+    const chat = { chatId, ...(await customerConversation(relay, chatId)) };
+    relay.chatwoot.setConversationStatus(1, chat.conversationId, 'resolved');
+    const webhook = buildConversationStatusWebhook({
+      conversationId: chat.conversationId,
+      chatId,
+      status: 'resolved',
+    });
+    await relay.postChatwoot(webhook, { deliveryId: 'resolve-delivery-1' });
+    await relay.postChatwoot(webhook, { deliveryId: 'resolve-delivery-1' });
+    await waitForSends(relay, 1);
+    expect(messageSends(relay)).toEqual([
+      expect.objectContaining({ chatId, text: 'Thanks for visiting *Autohaus*!' }),
+    ]);
+    const logged = relay.chatwoot
+      .messages(1, chat.conversationId)
+      .filter((m) => m.source_id?.startsWith('relay:resolve:'));
+    expect(logged).toEqual([
+      expect.objectContaining({ message_type: 1, content: 'Thanks for visiting *Autohaus*!' }),
+    ]);
+    // Writing an outgoing message does not reopen the conversation.
+    expect(relay.chatwoot.conversations(1).find((c) => c.displayId === chat.conversationId)?.status).toBe(
+      'resolved',
+    );
+  });
 });

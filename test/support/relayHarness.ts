@@ -26,7 +26,9 @@ export interface HarnessOptions {
   redisUrl: string;
   prefix: string;
   env?: Record<string, string>;
-  tenant?: Partial<Pick<TenantConfig, 'fromMeMode' | 'rulesFile'>> & { hmacKeys?: string[] };
+  tenant?: Partial<Pick<TenantConfig, 'fromMeMode' | 'rulesFile' | 'resolveMessage'>> & {
+    hmacKeys?: string[];
+  };
   /** The Chatwoot simulator's label mode (`seed`: unknown labels 404). */
   labelMode?: 'source' | 'seed';
   /** Chatwoot budget of every tenant's token; default 100 per 60 s. */
@@ -117,6 +119,7 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
     waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: opts.tenant?.hmacKeys ?? [HMAC_KEY] },
     fromMeMode: opts.tenant?.fromMeMode ?? 'outgoing',
     ...(opts.tenant?.rulesFile ? { rulesFile: opts.tenant.rulesFile } : {}),
+    ...(opts.tenant?.resolveMessage ? { resolveMessage: opts.tenant.resolveMessage } : {}),
   }));
   const tenant = tenants[0]!;
   const env = { ...FAST_ENV, ...opts.env, REDIS_URL: opts.redisUrl, REDIS_PREFIX: opts.prefix };

@@ -45,6 +45,8 @@ export interface RelayConfig {
   qualificationWindowMs: number;
   /** Qualification jobs one worker process runs at once, per tenant. */
   qualificationConcurrency: number;
+  /** Create the account labels the rules can set that are missing, at qualification start (per-tenant override: `createLabels`). */
+  qualificationCreateLabels: boolean;
   /** Outbound (agent reply) queues per tenant; one WhatsApp chat always maps to one. */
   outboundPartitions: number;
   /** Signed Chatwoot webhooks older (or newer) than this are refused; 0 = no check. */
@@ -142,6 +144,7 @@ const settings = {
   WORKER_PORT: [int(0).max(65535).optional(), undefined],
   QUALIFICATION_WINDOW_MS: [int(0), '10000'],
   QUALIFICATION_CONCURRENCY: [int(1).max(100), '4'],
+  QUALIFICATION_CREATE_LABELS: [z.enum(['true', 'false'], { error: 'must be true or false' }), 'false'],
   OUTBOUND_PARTITIONS: [int(1).max(1024), '8'],
   CHATWOOT_WEBHOOK_MAX_AGE_SECONDS: [int(0), '300'],
   SEND_API_TOKENS: [
@@ -222,6 +225,7 @@ function tenantFromEnv(env: Env): unknown {
           webhookHmacKey: hmacKeys.length > 0 ? hmacKeys : undefined,
         },
         fromMeMode: optional('FROM_ME_MODE'),
+        resolveMessage: optional('RESOLVE_MESSAGE'),
         rulesFile: optional('QUALIFICATION_RULES_FILE'),
       },
     ],
@@ -243,6 +247,7 @@ const ENV_NAME_OF: Record<string, string> = {
   'waha.webhookHmacKey': 'WAHA_WEBHOOK_HMAC_KEY',
   wahaSession: 'WAHA_SESSION',
   fromMeMode: 'FROM_ME_MODE',
+  resolveMessage: 'RESOLVE_MESSAGE',
   rulesFile: 'QUALIFICATION_RULES_FILE',
 };
 
@@ -318,6 +323,7 @@ export function loadConfig(
     workerPort: (values.WORKER_PORT as number | undefined) ?? null,
     qualificationWindowMs: values.QUALIFICATION_WINDOW_MS as number,
     qualificationConcurrency: values.QUALIFICATION_CONCURRENCY as number,
+    qualificationCreateLabels: values.QUALIFICATION_CREATE_LABELS === 'true',
     outboundPartitions: values.OUTBOUND_PARTITIONS as number,
     chatwootWebhookMaxAgeMs: (values.CHATWOOT_WEBHOOK_MAX_AGE_SECONDS as number) * SECOND_MS,
     sendApiTokens: ((values.SEND_API_TOKENS as string | undefined) ?? '')
@@ -370,6 +376,11 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   ['WAHA_WEBHOOK_HMAC_KEY', '', 'HMAC key WAHA signs webhooks with; unsigned webhooks are refused when set'],
   ['WAHA_WEBHOOK_HMAC_KEY_PREVIOUS', '', 'second accepted key during a rotation'],
   ['FROM_ME_MODE', 'outgoing', 'messages typed on the business phone: outgoing | private_note | ignore'],
+  [
+    'RESOLVE_MESSAGE',
+    '',
+    'sent to the customer on WhatsApp when an agent resolves the conversation (off when unset)',
+  ],
   [
     'CHANGE_MIRRORING',
     settings.CHANGE_MIRRORING[1],
@@ -435,6 +446,11 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
     'QUALIFICATION_CONCURRENCY',
     settings.QUALIFICATION_CONCURRENCY[1],
     'qualification jobs one worker process runs at once, per tenant',
+  ],
+  [
+    'QUALIFICATION_CREATE_LABELS',
+    settings.QUALIFICATION_CREATE_LABELS[1],
+    'create missing account labels the rules can set at worker start (`createLabels` per tenant in TENANTS_FILE)',
   ],
   [
     'CHATWOOT_WEBHOOK_SECRET',

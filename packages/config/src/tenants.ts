@@ -29,8 +29,12 @@ export interface TenantConfig {
     webhookHmacKeys: string[];
   };
   fromMeMode: FromMeMode;
+  /** Sent to the customer on WhatsApp (and logged in the conversation) when an agent resolves it; off when absent. */
+  resolveMessage?: string;
   /** Lead rules file (YAML/JSON) of this tenant; without one lead qualification is off for it. */
   rulesFile?: string;
+  /** Create missing account labels at qualification start; absent = `QUALIFICATION_CREATE_LABELS`. */
+  createLabels?: boolean;
 }
 
 const tenantIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -56,7 +60,9 @@ const tenantSchema = z.object({
     webhookHmacKey: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
   }),
   fromMeMode: z.enum(FROM_ME_MODES).default('outgoing'),
+  resolveMessage: z.string().min(1).max(4096).optional(),
   rulesFile: z.string().min(1).optional(),
+  createLabels: z.boolean().optional(),
 });
 
 const tenantsFileSchema = z.object({ tenants: z.array(tenantSchema).min(1, 'needs at least one tenant') });
@@ -96,7 +102,9 @@ function toTenant(raw: z.infer<typeof tenantSchema>): TenantConfig {
       webhookHmacKeys: keys === undefined ? [] : Array.isArray(keys) ? keys : [keys],
     },
     fromMeMode: raw.fromMeMode,
+    ...(raw.resolveMessage === undefined ? {} : { resolveMessage: raw.resolveMessage }),
     ...(raw.rulesFile === undefined ? {} : { rulesFile: raw.rulesFile }),
+    ...(raw.createLabels === undefined ? {} : { createLabels: raw.createLabels }),
   };
 }
 

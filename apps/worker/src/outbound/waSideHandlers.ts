@@ -1,4 +1,10 @@
-import type { OutboundAckData, OutboundConversationStatusData, OutboundEchoData } from '@relay/queue';
+import {
+  type OutboundAckData,
+  type OutboundConversationStatusData,
+  type OutboundEchoData,
+  outboundSendJobId,
+} from '@relay/queue';
+import { findBySourceId } from '../handlers/inboundMessage.js';
 import { applyAck, type OutboundDeps, statusOfAck } from './deps.js';
 
 /**
@@ -48,14 +54,56 @@ export async function handleEcho(
 }
 
 /**
+ * The tenant's message on resolve: written into the resolved conversation as an outgoing message (looked up by its
+ * `source_id` before it is written again, so a retried status job writes it once) and delivered to WhatsApp by
+ * a regular send job, whose id comes from the Chatwoot message (so it is sent once too).
+ */
+async function sendResolveMessage(data: OutboundConversationStatusData, text: string, deps: OutboundDeps) {
+  const { chatwoot, config } = deps.tenant;
+  const sourceId = `relay:resolve:${deps.jobId}`;
+  const existing = await findBySourceId(chatwoot, data.conversationId, sourceId, deps.signal);
+  const chatwootMessageId =
+    existing ??
+    (
+      await chatwoot.createMessage(
+        data.conversationId,
+        { content: text, message_type: 'outgoing', source_id: sourceId },
+        { signal: deps.signal },
+      )
+    ).id;
+  await deps.outboundProducer.enqueue(
+    {
+      kind: 'send',
+      tenant: config.id,
+      chatId: data.chatId,
+      conversationId: data.conversationId,
+      chatwootMessageId,
+      content: text,
+      attachments: [],
+      inReplyTo: null,
+      inReplyToExternalId: null,
+      // Written by an operator in WhatsApp's own formatting, not Chatwoot markdown: sent as given.
+      format: 'whatsapp',
+      resend: false,
+      acceptedAt: Date.now(),
+    },
+    outboundSendJobId(config.id, chatwootMessageId),
+  );
+}
+
+/**
  * `conversation_status_changed`: a resolved conversation is forgotten for its chat (the next customer message
  * finds or starts the right one; locked inboxes let Chatwoot pick as before), a reopened one becomes the chat's.
+ * With a message on resolve configured, the customer gets it on WhatsApp.
  */
 export async function handleConversationStatus(
   data: OutboundConversationStatusData,
   deps: OutboundDeps,
 ): Promise<'forgotten' | 'cached' | 'unchanged'> {
   const tenantId = deps.tenant.config.id;
+  if (data.status === 'resolved' && deps.tenant.config.resolveMessage) {
+    await sendResolveMessage(data, deps.tenant.config.resolveMessage, deps);
+  }
   const cached = await deps.chatCache.get(tenantId, data.chatId);
   if (data.status === 'resolved') {
     if (cached.conversationId !== data.conversationId) return 'unchanged';
