@@ -58,6 +58,11 @@ export async function startWorker(
     deadLetters,
     logger: deps.logger,
     metrics: deps.metrics,
+  }).catch(async (error: unknown) => {
+    // Refused at start (bad rules, unknown routing ids): release what was opened so the process can exit.
+    await Promise.allSettled([limiter.close(), deadLetters.close()]);
+    connection.disconnect();
+    throw error;
   });
   const inbound = await startInboundWorkers({
     config,

@@ -186,6 +186,23 @@ describe('conversations', () => {
   });
 });
 
+describe('account: agents, teams and labels', () => {
+  it('lists agents and teams (bare arrays)', async () => {
+    expect(await client.listAgents()).toEqual([{ id: 1, name: 'Sim Admin' }]);
+    expect(await client.listTeams()).toEqual([{ id: 1, name: 'sim-team' }]);
+    expect(calls.map((c) => c.endpoint)).toEqual(['GET /agents', 'GET /teams']);
+  });
+
+  it('lists and creates account labels', async () => {
+    const title = `lbl-${unique()}`;
+    const created = await client.createAccountLabel(title);
+    expect(created).toMatchObject({ title });
+    expect(await client.listAccountLabels()).toContainEqual(created);
+    await expect(client.createAccountLabel(title)).rejects.toMatchObject({ status: 422 });
+    await expect(client.createAccountLabel(' ')).rejects.toThrow(TypeError);
+  });
+});
+
 describe('messages and inboxes', () => {
   it('creates JSON messages, lists them in order and updates delivery status', async () => {
     const { conversation } = await newContactWithConversation();

@@ -1,10 +1,11 @@
+import { type AccountMethods, createAccountMethods } from './account.js';
 import { type ContactMethods, createContactMethods } from './contacts.js';
 import { type ConversationMethods, createConversationMethods } from './conversations.js';
 import { type ChatwootClientOptions, createRequester } from './http.js';
 import { createMessageMethods, type MessageMethods } from './messages.js';
 
 /** Typed client for the Chatwoot Application API of one account. */
-export type ChatwootClient = ContactMethods & ConversationMethods & MessageMethods;
+export type ChatwootClient = AccountMethods & ContactMethods & ConversationMethods & MessageMethods;
 
 /**
  * Creates a client for `{baseUrl}/api/v1/accounts/{accountId}`.
@@ -19,6 +20,7 @@ export function createChatwootClient(opts: ChatwootClientOptions): ChatwootClien
   }
   const request = createRequester(opts);
   return {
+    ...createAccountMethods(request),
     ...createContactMethods(request),
     ...createConversationMethods(request),
     ...createMessageMethods(request),

@@ -1,3 +1,4 @@
+export type { AccountMethods } from './account.js';
 export { type ChatwootClient, createChatwootClient } from './client.js';
 export { CONTACTS_PER_PAGE, type ContactMethods, FILTER_MAX_PAGES } from './contacts.js';
 export type { ConversationMethods } from './conversations.js';
@@ -15,6 +16,8 @@ export {
 export type { CallInfo, CallOptions, ChatwootClientOptions } from './http.js';
 export type { MessageMethods } from './messages.js';
 export {
+  type AccountLabel,
+  type Agent,
   type AttachmentUpload,
   CONVERSATION_STATUSES,
   type Contact,
@@ -32,5 +35,6 @@ export {
   type MessageAttachment,
   type MessageDeliveryStatus,
   type MessageType,
+  type Team,
   type UpdateContactInput,
 } from './types.js';

@@ -138,3 +138,21 @@ export interface CreateMessageInput {
   content_attributes?: Record<string, unknown>;
   attachments?: AttachmentUpload[];
 }
+
+/** An agent of the account (`GET /agents`). */
+export interface Agent {
+  id: number;
+  name: string;
+}
+
+/** A team of the account (`GET /teams`). */
+export interface Team {
+  id: number;
+  name: string;
+}
+
+/** An account label (`GET /labels`); `title` is lower case. */
+export interface AccountLabel {
+  id: number;
+  title: string;
+}

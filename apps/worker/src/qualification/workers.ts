@@ -34,6 +34,7 @@ import {
   type QualificationOutcome,
 } from './handlers.js';
 import { type QualificationMetrics, qualificationMetrics } from './metrics.js';
+import { prepareQualification } from './startup.js';
 import { createQualificationStore } from './store.js';
 
 export interface QualificationWorkersDeps {
@@ -83,6 +84,19 @@ export async function startQualification(deps: QualificationWorkersDeps): Promis
   const { config, logger } = deps;
   const rulesByTenant = loadTenantRules(config);
   if (rulesByTenant.size === 0) return null;
+  // Chatwoot silently unassigns on an unknown id: refuse to start instead (and create labels when asked).
+  await prepareQualification(
+    config.tenants.flatMap((tenant) => {
+      const rules = rulesByTenant.get(tenant.id);
+      const runtime = deps.tenants.get(tenant.id);
+      if (!rules || !runtime || !tenant.rulesFile) return [];
+      const createLabels = tenant.createLabels ?? config.qualificationCreateLabels;
+      return [
+        { id: tenant.id, rulesFile: tenant.rulesFile, rules, chatwoot: runtime.chatwoot, createLabels },
+      ];
+    }),
+    logger,
+  );
   const metrics: QualificationMetrics = qualificationMetrics(deps.metrics);
   const store = createQualificationStore(deps.connection, config.redisPrefix);
   const window = config.qualificationWindowMs;

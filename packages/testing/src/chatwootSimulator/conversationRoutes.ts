@@ -4,7 +4,7 @@ import { internalError, notFound, SimHttpError } from './errors.js';
 import { buildMessage } from './messageRoutes.js';
 import type { SimContext, SimRoute } from './router.js';
 import { agentJson, conversationJson } from './serialize.js';
-import { nowSeconds, SIM_AGENT } from './store.js';
+import { nowSeconds, SIM_AGENT, SIM_TEAM } from './store.js';
 import {
   SIM_CONVERSATION_STATUSES,
   type SimContactInbox,
@@ -13,7 +13,6 @@ import {
 } from './types.js';
 
 const PER_PAGE = 25;
-const SIM_TEAM = { id: 1, name: 'sim-team' } as const;
 
 function parseStatus(v: unknown): SimConversationStatus | null {
   if (v === undefined || v === null || v === '') return null;

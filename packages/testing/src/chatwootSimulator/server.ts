@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { accountRoutes } from './accountRoutes.js';
 import { contactRoutes } from './contactRoutes.js';
 import { handleControl } from './control.js';
 import { conversationRoutes } from './conversationRoutes.js';
@@ -15,7 +16,13 @@ import type { ChatwootSimulator } from './simulator.js';
 import type { SimStore } from './store.js';
 import type { SimRequest } from './types.js';
 
-const ROUTES: SimRoute[] = [...contactRoutes, ...conversationRoutes, ...messageRoutes, ...inboxRoutes];
+const ROUTES: SimRoute[] = [
+  ...accountRoutes,
+  ...contactRoutes,
+  ...conversationRoutes,
+  ...messageRoutes,
+  ...inboxRoutes,
+];
 const ACCOUNT_PREFIX = /^\/api\/v1\/accounts\/(\d+)(\/.*)?$/;
 
 /** Everything the listener needs from the simulator. */

@@ -212,6 +212,25 @@ describe('conversations', () => {
   });
 });
 
+describe('account endpoints', () => {
+  it('lists the agent and team as bare arrays', async () => {
+    expect(await api('GET', '/agents')).toMatchObject({ status: 200, json: [{ id: 1, name: 'Sim Admin' }] });
+    expect(await api('GET', '/teams')).toMatchObject({ status: 200, json: [{ id: 1, name: 'sim-team' }] });
+  });
+
+  it('lists and creates account labels (lower-cased, validated, unique)', async () => {
+    const before = sim.accountLabels(2).length;
+    const res = await api('POST', '/labels', { title: 'Hot-Lead' }, 'other-token', 2);
+    expect(res).toMatchObject({ status: 200, json: { title: 'hot-lead' } });
+    expect(sim.accountLabels(2)).toContain('hot-lead');
+    expect((await api('POST', '/labels', { title: 'hot-lead' }, 'other-token', 2)).status).toBe(422);
+    expect((await api('POST', '/labels', { title: 'no spaces' }, 'other-token', 2)).status).toBe(422);
+    const list = await api('GET', '/labels', undefined, 'other-token', 2);
+    expect(list.json.payload).toHaveLength(before + 1);
+    expect(list.json.payload).toContainEqual(expect.objectContaining({ title: 'hot-lead' }));
+  });
+});
+
 describe('messages', () => {
   it('stores messages, echoes echo_id, reopens on incoming and pages with before/after', async () => {
     const c = await contact({ name: 'm', inbox_id: 1, source_id: 'src-m' });

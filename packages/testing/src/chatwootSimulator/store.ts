@@ -30,6 +30,9 @@ export const SIM_AGENT = {
   role: 'administrator',
 } as const;
 
+/** The simulated team every account has. */
+export const SIM_TEAM = { id: 1, name: 'sim-team' } as const;
+
 /** In-memory state of the simulator. Ids are global sequences; conversation display ids are per account. */
 export class SimStore {
   // Different starting points so a client that mixes ids (e.g. global vs display id) fails loudly.
