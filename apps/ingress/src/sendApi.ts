@@ -183,6 +183,11 @@ export function createSendApiRouter(deps: SendApiDeps): Router {
     const job = queue ? await deps.outbound.getJob(queue, req.params.id) : undefined;
     if (!job) return fail(res, 404, 'not_found', `no message job ${req.params.id}`);
     const state = await job.getState();
+    // Read after the state: a job that finished between the two reads carries its result only in a fresh copy.
+    const finished =
+      state === 'completed' || state === 'failed'
+        ? ((await deps.outbound.getJob(queue!, req.params.id)) ?? job)
+        : job;
     const status =
       state === 'completed'
         ? 'sent'
@@ -196,8 +201,8 @@ export function createSendApiRouter(deps: SendApiDeps): Router {
       status,
       tenant: job.data?.tenant,
       chatId: job.data?.chatId,
-      ...(state === 'completed' ? { result: job.returnvalue } : {}),
-      ...(state === 'failed' ? { error: job.failedReason } : {}),
+      ...(state === 'completed' ? { result: finished.returnvalue } : {}),
+      ...(state === 'failed' ? { error: finished.failedReason } : {}),
     });
   });
 

@@ -21,7 +21,7 @@ import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError, Wo
 import type { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { ChatCache } from '../chatCache.js';
-import { errorClassOf } from '../inboundWorkers.js';
+import { errorClassOf } from '../partitionWorkers.js';
 import { decideFailure, PermanentJobError } from '../retryPolicy.js';
 import type { TenantRegistry } from '../tenantRuntime.js';
 import {
