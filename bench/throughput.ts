@@ -1,0 +1,165 @@
+/**
+ * End-to-end throughput: messages posted as signed WAHA webhooks through the relay ingress are mirrored by 1, 2 and
+ * 4 spawned `relay worker` processes into a Chatwoot simulator with no rate limit and no latency (budget 10⁷ per
+ * minute), and the mirrored messages per second are measured side by side.
+ *
+ *   node --import tsx bench/throughput.ts [--mode live|backlog] [--procs 1,2,4] [--chats 200] [--per-chat 10]
+ *      [--concurrency 8] [--partitions 32]
+ *
+ * Per run a fresh Redis prefix. `--mode live` (default): the workers are spawned and every /readyz answers 200, then
+ * all messages are posted (16 at a time) and the rate is messages ÷ (last message created − first post).
+ * `--mode backlog`: all messages are accepted first with no worker running, then the workers are spawned; the rate
+ * is counted from the moment every worker's /readyz answers 200 to the last message created (messages created
+ * before that are left out). The ingress and both simulators run in this process; its CPU share is printed so you
+ * can see whether "Chatwoot" was the limit. Uses REDIS_URL, else redis://127.0.0.1:6379.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildTextMessage, freePort } from '@relay/testing';
+import { Redis } from 'ioredis';
+import { type RelayHarness, type SpawnedWorker, startRelayHarness } from '../test/support/relayHarness.js';
+import { deletePrefix, fmt, printHeader, REDIS_URL, table, waitForHttp } from './fixtures/common.js';
+
+const { values } = parseArgs({
+  options: {
+    procs: { type: 'string', default: '1,2,4' },
+    chats: { type: 'string', default: '200' },
+    'per-chat': { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+    partitions: { type: 'string', default: '32' },
+    mode: { type: 'string', default: 'live' },
+  },
+});
+const procCounts = values.procs.split(',').map(Number);
+const CHATS = Number(values.chats);
+const PER_CHAT = Number(values['per-chat']);
+const TOTAL = CHATS * PER_CHAT;
+const LIVE = values.mode !== 'backlog';
+
+const redis = new Redis(REDIS_URL);
+await printHeader('throughput.ts', redis);
+console.log(
+  `${TOTAL} messages (${CHATS} new chats × ${PER_CHAT}), WORKER_CONCURRENCY=${values.concurrency}, ` +
+    `INBOUND_PARTITIONS=${values.partitions}, mode ${LIVE ? 'live' : 'backlog'}; ` +
+    `Chatwoot simulator unthrottled, 0 ms latency\n`,
+);
+
+const chatId = (chat: number) => `3163${String(chat).padStart(7, '0')}@c.us`;
+
+/** CPU seconds (user + system) of a process, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function postAll(relay: RelayHarness): Promise<void> {
+  let next = 0;
+  const post = async () => {
+    for (let i = next++; i < TOTAL; i = next++) {
+      const chat = i % CHATS;
+      const index = Math.floor(i / CHATS);
+      const answer = await relay.post(
+        buildTextMessage({ chatId: chatId(chat), body: `chat ${chat} #${index}` }),
+      );
+      if (answer.status !== 200) throw new Error(`ingress answered ${answer.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, post));
+}
+
+interface Row {
+  procs: number;
+  rate: number;
+  counted: number;
+  seconds: number;
+  calls: number;
+  workerCpu: string;
+  benchCpu: string;
+  audit: string;
+}
+
+const rows: Row[] = [];
+for (const procs of procCounts) {
+  const prefix = `bench-tp-${procs}p-${Date.now().toString(36)}`;
+  const relay = await startRelayHarness({
+    redisUrl: REDIS_URL,
+    prefix,
+    budget: { perWindow: 10_000_000, windowMs: 60_000 },
+    env: { WORKER_CONCURRENCY: values.concurrency, INBOUND_PARTITIONS: values.partitions },
+  });
+  const workers: SpawnedWorker[] = [];
+  try {
+    if (!LIVE) await postAll(relay);
+    const ports = await Promise.all(Array.from({ length: procs }, () => freePort()));
+    for (const port of ports) workers.push(await relay.spawnWorker({ WORKER_PORT: String(port) }));
+    await Promise.all(ports.map((port) => waitForHttp(`http://127.0.0.1:${port}/readyz`, 120_000)));
+    const readyAt = performance.now();
+    const atReady = relay.chatwoot.allMessages(1).length;
+    const callsAtReady = relay.chatwoot.requests.length;
+    const cpuAtReady = workers.map((w) => cpuSeconds(w.child.pid));
+    const benchCpuAtReady = process.cpuUsage();
+    if (LIVE) await postAll(relay);
+    while (relay.chatwoot.allMessages(1).length < TOTAL) {
+      if (performance.now() - readyAt > 300_000) throw new Error(`${procs}p: timed out`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const seconds = (performance.now() - readyAt) / 1000;
+    const workerCpu = workers.map((w, i) => {
+      const now = cpuSeconds(w.child.pid);
+      const before = cpuAtReady[i];
+      return now === null || before == null ? '?' : `${fmt(((now - before) / seconds) * 100)}`;
+    });
+    const bench = process.cpuUsage(benchCpuAtReady);
+    const messages = relay.chatwoot.allMessages(1);
+    const contents = new Set(messages.map((m) => m.content));
+    rows.push({
+      procs,
+      rate: (TOTAL - atReady) / seconds,
+      counted: TOTAL - atReady,
+      seconds,
+      calls: relay.chatwoot.requests.length - callsAtReady,
+      workerCpu: `${workerCpu.join(' / ')} %`,
+      benchCpu: `${fmt(((bench.user + bench.system) / 1e6 / seconds) * 100)} %`,
+      audit: `${messages.length} created, ${contents.size} distinct`,
+    });
+  } finally {
+    await relay.close();
+    await deletePrefix(redis, prefix);
+  }
+}
+
+const base = rows[0]!;
+console.log(
+  table(
+    [
+      'procs',
+      'messages counted',
+      'seconds',
+      'messages/s',
+      '× 1p',
+      'Chatwoot calls',
+      'CPU per worker',
+      'CPU of ingress+simulators',
+      'audit',
+    ],
+    rows.map((r) => [
+      String(r.procs),
+      String(r.counted),
+      fmt(r.seconds, 2),
+      fmt(r.rate, 1),
+      `${(r.rate / base.rate).toFixed(2)}×`,
+      String(r.calls),
+      r.workerCpu,
+      r.benchCpu,
+      r.audit,
+    ]),
+  ),
+);
+for (const r of rows.slice(1))
+  console.log(`${r.procs}p / ${base.procs}p: ${(r.rate / base.rate).toFixed(2)}×`);
+redis.disconnect();
