@@ -34,7 +34,14 @@ export interface HarnessOptions {
   /** Chatwoot budget of every tenant's token; default 100 per 60 s. */
   budget?: { perWindow: number; windowMs: number };
   /** More tenants beside `dealer`: same account and inbox, their own WAHA session and Chatwoot token. */
-  extraTenants?: Array<{ id: string; session: string; token: string }>;
+  extraTenants?: Array<{
+    id: string;
+    session: string;
+    token: string;
+    /** This tenant's own WAHA HMAC keys and Chatwoot webhook auth (default: the shared ones). */
+    hmacKeys?: string[];
+    chatwootWebhook?: { secrets?: string[]; token?: string };
+  }>;
   lockToSingleConversation?: boolean;
   /** Logger of the in-process ingress and workers; default silent (or `TEST_LOG_LEVEL`). */
   logger?: Logger;
@@ -69,8 +76,8 @@ export interface RelayHarness {
     opts?: PostChatwootWebhookOptions & { path?: string },
   ): Promise<{ status: number; body: unknown; deliveryId: string }>;
   startWorker(): Promise<RunningWorker>;
-  /** A worker in its own OS process (`relay worker`), for crash tests. */
-  spawnWorker(env?: Record<string, string>): Promise<SpawnedWorker>;
+  /** A worker in its own OS process (`relay worker`, or `relay all` when asked), for crash and shutdown tests. */
+  spawnWorker(env?: Record<string, string>, role?: 'worker' | 'all'): Promise<SpawnedWorker>;
   close(): Promise<void>;
 }
 
@@ -102,7 +109,10 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
     ],
   });
   const waha = await startWahaSimulator();
-  const specs = [{ id: 'dealer', session: 'default', token: CHATWOOT_TOKEN }, ...(opts.extraTenants ?? [])];
+  const specs: NonNullable<HarnessOptions['extraTenants']> = [
+    { id: 'dealer', session: 'default', token: CHATWOOT_TOKEN },
+    ...(opts.extraTenants ?? []),
+  ];
   const tenants: TenantConfig[] = specs.map((spec) => ({
     id: spec.id,
     wahaSession: spec.session,
@@ -113,10 +123,14 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
       inboxId: 1,
       // Generous unless a test is about the budget: spacing calls 600 ms apart would only slow the suite.
       budget: opts.budget ?? { perWindow: 10_000, windowMs: 60_000 },
-      webhookSecrets: opts.chatwootWebhook?.secrets ?? [],
-      webhookToken: opts.chatwootWebhook?.token ?? null,
+      webhookSecrets: spec.chatwootWebhook?.secrets ?? opts.chatwootWebhook?.secrets ?? [],
+      webhookToken: spec.chatwootWebhook?.token ?? opts.chatwootWebhook?.token ?? null,
     },
-    waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: opts.tenant?.hmacKeys ?? [HMAC_KEY] },
+    waha: {
+      baseUrl: waha.url,
+      apiKey: waha.apiKey,
+      webhookHmacKeys: spec.hmacKeys ?? opts.tenant?.hmacKeys ?? [HMAC_KEY],
+    },
     fromMeMode: opts.tenant?.fromMeMode ?? 'outgoing',
     ...(opts.tenant?.rulesFile ? { rulesFile: opts.tenant.rulesFile } : {}),
     ...(opts.tenant?.resolveMessage ? { resolveMessage: opts.tenant.resolveMessage } : {}),
@@ -179,8 +193,8 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
       workers.push(worker);
       return worker;
     },
-    async spawnWorker(extraEnv = {}) {
-      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/relay.js'), 'worker'], {
+    async spawnWorker(extraEnv = {}, role = 'worker') {
+      const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/relay.js'), role], {
         cwd: REPO_ROOT,
         env: {
           ...process.env,

@@ -40,12 +40,16 @@ async function runRole(role: Exclude<Role, 'demo' | 'dlq'>): Promise<void> {
   const worker =
     role === 'ingress' || role === 'dashboard' ? null : await startWorker(config, { logger, metrics });
   const dashboard = withDashboard ? await startDashboard(config, { logger, metrics }) : null;
-  exitOnSignals(logger, async () => {
-    // Stop accepting first, then let running jobs finish within the deadline.
-    await dashboard?.close();
-    await ingress?.close();
-    await worker?.close(config.shutdownTimeoutMs);
-  });
+  exitOnSignals(
+    logger,
+    async () => {
+      // Stop accepting first, then let running jobs finish within the deadline.
+      await dashboard?.close();
+      await ingress?.close();
+      await worker?.close(config.shutdownTimeoutMs);
+    },
+    config.shutdownTimeoutMs,
+  );
 }
 
 async function main(argv: string[]): Promise<void> {

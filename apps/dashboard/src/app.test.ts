@@ -220,6 +220,79 @@ describe('dashboard auth', () => {
   });
 });
 
+describe('tenant-scoped users', () => {
+  it("see and act on only their tenants' dead letters and queues, and get no Bull Board", async () => {
+    const { url, entryId, queues } = await start({
+      disabled: false,
+      users: [
+        { name: 'carol', password: 'carol-pw', role: 'viewer', tenants: ['other'] },
+        { name: 'dave', password: 'dave-pw', role: 'admin', tenants: ['other'] },
+      ],
+      token: null,
+    });
+    await queues[0]!.add('waha.message', { tenant: 'dealer' }, { jobId: 'waiting-1' });
+    const other = await running!.deadLetters.add({
+      sourceQueue: 'inbound-other-p0',
+      sourceJobId: 'msg-other-XYZ',
+      jobName: 'waha.message',
+      payload: { tenant: 'other', retries: 3, message: { chatId: '4915100000000@c.us' } },
+      attemptsMade: 1,
+      errorClass: 'chatwoot_unauthorized',
+      lastError: 'chatwoot_unauthorized: 401',
+      stack: null,
+      lastFailedAt: Date.now(),
+      tenant: 'other',
+      chatId: '4915100000000@c.us',
+      messageId: 'false_4915100000000@c.us_XYZ',
+      overtaken: false,
+    });
+    const carol = await signIn(url, 'carol', 'carol-pw');
+    const list = await carol.get('/dlq');
+    expect(list.text).toContain('msg-other-XYZ');
+    expect(list.text).not.toContain('msg-dealer-ABC');
+    expect(list.text).toContain('<strong class="total">1</strong>');
+    // Asking for another tenant (or searching for its job) finds nothing.
+    expect((await carol.get('/dlq?tenant=dealer')).text).toContain('<strong class="total">0</strong>');
+    expect((await carol.get('/dlq?search=ABC')).text).toContain('<strong class="total">0</strong>');
+    expect((await carol.get(`/dlq/${entryId}`)).status).toBe(404);
+    expect((await carol.get(`/dlq/${other.id}`)).status).toBe(200);
+    const health = await carol.get('/');
+    expect(health.text).not.toContain('inbound-dealer-p0');
+    expect(health.text).toMatch(/<span class="big dlq-size">1<\/span>/);
+    expect((await carol.get('/budget')).text).not.toContain('0 / 100 per 60 s');
+    expect((await carol.get(`/jobs/inbound-dealer-p0/waiting-1`)).status).toBe(404);
+    expect((await carol.get('/queues')).status).toBe(403);
+    const board = await carol.get('/queues-ro/api/queues', { accept: 'application/json' });
+    expect(board.status).toBe(403);
+    expect(board.text).toContain('Bull Board');
+    expect(
+      (await carol.post('/dlq/action', { action: 'replay', ids: entryId, scope: 'ids', _csrf: carol.csrf() }))
+        .status,
+    ).toBe(403);
+
+    // A scoped admin may not touch another tenant's entry, and a filter only takes their own.
+    const dave = await signIn(url, 'dave', 'dave-pw');
+    const refused = await dave.post('/dlq/action', {
+      action: 'replay',
+      ids: [other.id, entryId],
+      scope: 'ids',
+      confirm: 'yes',
+      _csrf: dave.csrf(),
+    });
+    expect(refused.status).toBe(403);
+    const discarded = await dave.post('/dlq/action', {
+      action: 'discard',
+      errorClass: 'chatwoot_unauthorized',
+      scope: 'filter',
+      confirm: 'yes',
+      _csrf: dave.csrf(),
+    });
+    expect(discarded.text).toContain('Discarded <strong>1</strong> of 1');
+    expect(await running!.deadLetters.get(entryId)).not.toBeNull();
+    expect(await running!.deadLetters.get(other.id)).toBeNull();
+  });
+});
+
 describe('dashboard pages and metrics', () => {
   it('shows queue health and the token budget, and exports the queue gauges', async () => {
     const { url, queues } = await start();

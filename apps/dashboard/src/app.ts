@@ -101,6 +101,14 @@ export function createDashboardApp(deps: DashboardDeps): Express {
     res.redirect(303, `${base}/login`);
   });
 
+  // Bull Board shows every tenant's queues and jobs and cannot be filtered: tenant-scoped users get none.
+  app.use(['/queues', '/queues-ro'], (_req, res, next) => {
+    if (identityOf(res).tenants === null) return next();
+    res.status(403).json({
+      error: 'forbidden',
+      message: "Bull Board shows every tenant's queues; a tenant-scoped user cannot use it (see /dlq and /)",
+    });
+  });
   // Viewers get a read-only board; an admin's board is read-only for the dead-letter queue only.
   app.use('/queues', (req, res, next) => {
     if (identityOf(res).role === 'admin') return next();

@@ -8,6 +8,8 @@ export interface Identity {
   role: DashboardRole;
   /** `session`: signed in through the form (or auth off); `bearer`/`basic`: an Authorization header. */
   via: 'session' | 'bearer' | 'basic';
+  /** Tenants the user may see and act on (`DASHBOARD_USERS` scope); null = every tenant. */
+  tenants: string[] | null;
 }
 
 interface Session {
@@ -97,7 +99,8 @@ export function createDashboardAuth(config: DashboardAuthConfig, opts: { base: s
     let found: Identity | null = null;
     for (const user of config.users) {
       const ok = sameSecret(name, user.name) && sameSecret(password, user.password);
-      if (ok && !found) found = { name: user.name, role: user.role, via: 'session' };
+      if (ok && !found)
+        found = { name: user.name, role: user.role, via: 'session', tenants: user.tenants ?? null };
     }
     return found;
   };
@@ -106,7 +109,7 @@ export function createDashboardAuth(config: DashboardAuthConfig, opts: { base: s
     const header = req.get('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (bearer && config.token !== null && sameSecret(bearer[1]!, config.token)) {
-      return { name: 'token', role: 'admin', via: 'bearer' };
+      return { name: 'token', role: 'admin', via: 'bearer', tenants: null };
     }
     const basic = /^Basic\s+(\S+)\s*$/i.exec(header);
     if (basic) {
@@ -127,7 +130,11 @@ export function createDashboardAuth(config: DashboardAuthConfig, opts: { base: s
     } else {
       if (found) sessions.delete(found.id);
       // With sign-in off, every browser is an admin, but still carries a CSRF token.
-      start(req, res, config.disabled ? { name: 'anonymous', role: 'admin', via: 'session' } : null);
+      start(
+        req,
+        res,
+        config.disabled ? { name: 'anonymous', role: 'admin', via: 'session', tenants: null } : null,
+      );
     }
     next();
   };
@@ -183,7 +190,11 @@ export function createDashboardAuth(config: DashboardAuthConfig, opts: { base: s
     signOut(req: Request, res: Response) {
       const old = current(res);
       if (old) sessions.delete(old.id);
-      start(req, res, config.disabled ? { name: 'anonymous', role: 'admin', via: 'session' } : null);
+      start(
+        req,
+        res,
+        config.disabled ? { name: 'anonymous', role: 'admin', via: 'session', tenants: null } : null,
+      );
     },
   } satisfies DashboardAuth;
 }

@@ -1,4 +1,4 @@
-import type { DeadLetterEntry, DeadLetterSelection } from '@relay/queue';
+import type { DeadLetterEntry, DeadLetterFilter, DeadLetterSelection } from '@relay/queue';
 import { type Response, Router } from 'express';
 import type { DashboardDeps } from './app.js';
 import { csrfTokenOf, identityOf } from './auth.js';
@@ -17,6 +17,7 @@ import {
 import { budgetPage, healthPage } from './pages/overviewPages.js';
 import { readAllQueues } from './queueHealth.js';
 import { redactText } from './redact.js';
+import { inScope, queueInScope, type TenantScope } from './scope.js';
 
 const PAGE_SIZE = 50;
 /** A bulk action moves at most this many entries (the `/v1/dlq` API's default bound). */
@@ -36,18 +37,29 @@ export function dashboardRoutes(deps: DashboardDeps & { base: string }): Router 
       .send(head ? page.replace('</head>', `${head}</head>`) : page);
   };
   const canWrite = (res: Response) => identityOf(res).role === 'admin';
+  const scopeOf = (res: Response): TenantScope => identityOf(res).tenants;
+  /** A tenant-scoped user's filter is forced to their tenants (on top of what they asked for). */
+  const scoped = (res: Response, filter: DeadLetterFilter): DeadLetterFilter => {
+    const scope = scopeOf(res);
+    return scope === null ? filter : { ...filter, tenants: scope };
+  };
+  const queuesOf = (res: Response) => deps.queues.filter((queue) => queueInScope(scopeOf(res), queue.name));
 
   router.get('/', async (_req, res) => {
-    const queues = await readAllQueues(deps.queues);
-    send(res, 'Queue health', healthPage({ base, queues, deadLetters: await deps.deadLetters.count() }));
+    const queues = await readAllQueues(queuesOf(res));
+    const deadLetters =
+      scopeOf(res) === null
+        ? await deps.deadLetters.count()
+        : (await deps.deadLetters.list(scoped(res, {}), { limit: 1 })).total;
+    send(res, 'Queue health', healthPage({ base, queues, deadLetters }));
   });
 
   router.get('/budget', async (_req, res) => {
-    const queues = await readAllQueues(deps.queues.filter((queue) => queue.name !== 'dead-letter'));
+    const queues = await readAllQueues(queuesOf(res).filter((queue) => queue.name !== 'dead-letter'));
     const budgets = await readTokenBudgets({
       redis: deps.redis,
       prefix: deps.config.redisPrefix,
-      tenants: deps.config.tenants,
+      tenants: deps.config.tenants.filter((tenant) => inScope(scopeOf(res), tenant.id)),
       queues,
     });
     send(res, 'Chatwoot API budget per token', budgetPage({ budgets }));
@@ -57,7 +69,7 @@ export function dashboardRoutes(deps: DashboardDeps & { base: string }): Router 
     const form = readFilterForm(req.query);
     const offset = Math.max(0, Number(req.query.offset) || 0);
     const parsed = toDeadLetterFilter(form);
-    const filter = 'error' in parsed ? {} : parsed.filter;
+    const filter = scoped(res, 'error' in parsed ? {} : parsed.filter);
     const { entries, total } = await deps.deadLetters.list(filter, { offset, limit: PAGE_SIZE });
     const page = dlqListPage({
       base,
@@ -74,7 +86,9 @@ export function dashboardRoutes(deps: DashboardDeps & { base: string }): Router 
   });
 
   router.get('/dlq/:id', async (req, res) => {
-    const entry = await deps.deadLetters.get(req.params.id);
+    const found = await deps.deadLetters.get(req.params.id);
+    // Another tenant's entry does not exist for a scoped user.
+    const entry = found && inScope(scopeOf(res), found.tenant) ? found : null;
     if (!entry) return send(res, 'Not found', html`<p>No dead-letter entry with this id.</p>`, 404);
     send(
       res,
@@ -103,9 +117,21 @@ export function dashboardRoutes(deps: DashboardDeps & { base: string }): Router 
         400,
       );
     }
-    const { selection, form } = parsed;
+    const { form } = parsed;
+    const scope = scopeOf(res);
+    let selection = parsed.selection;
+    if ('filter' in selection) selection = { filter: scoped(res, selection.filter) };
+    else if (scope !== null) {
+      const found = await Promise.all(selection.ids.map((id) => deps.deadLetters.get(id)));
+      if (found.some((entry) => entry !== null && !inScope(scope, entry.tenant))) {
+        res
+          .status(403)
+          .json({ error: 'forbidden_tenant', message: 'an entry belongs to a tenant outside your scope' });
+        return;
+      }
+    }
     const ids = 'ids' in selection ? selection.ids : [];
-    const scope = 'ids' in selection ? 'ids' : 'filter';
+    const selectionKind = 'ids' in selection ? 'ids' : 'filter';
     const body = req.body as Record<string, unknown>;
     if (body.confirm !== 'yes') {
       const { matched, missing } = await dryRunCount(deps.deadLetters, action, selection);
@@ -118,7 +144,7 @@ export function dashboardRoutes(deps: DashboardDeps & { base: string }): Router 
           ${action === 'discard' ? ' Discarded entries are gone for good.' : ' Each goes back to its chat\u2019s partition as a fresh job.'}</p>
           ${missing.length > 0 ? html`<p class="note">${missing.length} ticked entries are gone already.</p>` : ''}
           <form method="post" action="${base}/dlq/action" class="actions">${csrfField(csrfTokenOf(res))}
-          ${hiddenFields(form, ids, scope)}<input type="hidden" name="confirm" value="yes">
+          ${hiddenFields(form, ids, selectionKind)}<input type="hidden" name="confirm" value="yes">
           <button name="action" value="${action}" class="${action === 'discard' ? 'danger' : ''}" ${shown === 0 ? 'disabled' : ''}>
           Yes, ${action} ${shown}</button></form> <a href="${base}/dlq">Cancel</a>`,
       );
@@ -159,7 +185,9 @@ export function dashboardRoutes(deps: DashboardDeps & { base: string }): Router 
   });
 
   router.get('/jobs/:queue/:id', async (req, res) => {
-    const queue = queuesByName.get(req.params.queue);
+    const queue = queueInScope(scopeOf(res), req.params.queue)
+      ? queuesByName.get(req.params.queue)
+      : undefined;
     const job = queue ? await queue.getJob(req.params.id) : undefined;
     if (!queue || !job) return send(res, 'Job', html`<p>No such job (it may have been removed).</p>`, 404);
     const state = await job.getState();

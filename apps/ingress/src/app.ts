@@ -3,8 +3,10 @@ import type { Logger, RelayMetrics } from '@relay/observability';
 import type { DeadLetters, InboundProducer, OutboundProducer } from '@relay/queue';
 import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import type { Redis } from 'ioredis';
+import { BACKPRESSURE_RETRY_AFTER_S, createBackpressure } from './backpressure.js';
 import { ingestChatwootWebhook } from './chatwootWebhook.js';
 import { createDlqRouter } from './dlqRoutes.js';
+import { createRefusalRateLimiter, rejectDeepJson } from './limits.js';
 import { createSendApiRouter } from './sendApi.js';
 import { type IngestOutcome, ingestWahaWebhook } from './wahaWebhook.js';
 
@@ -13,13 +15,18 @@ export interface IngressDeps {
     RelayConfig,
     | 'wahaWebhookMaxAgeMs'
     | 'maxBodyBytes'
+    | 'publicRateLimitPerMinute'
     | 'tenants'
     | 'adminApiToken'
     | 'chatwootWebhookMaxAgeMs'
     | 'redisPrefix'
     | 'sendApiTokens'
+    | 'sendApiTokenScopes'
     | 'outboundPartitions'
     | 'changeMirroring'
+    | 'inboundPartitions'
+    | 'ingressMaxQueueDepth'
+    | 'ingressMaxRedisMemoryRatio'
   >;
   producer: InboundProducer;
   /** Outbound partitions: Chatwoot webhooks, the send API, and WAHA acks/echoes. */
@@ -46,8 +53,8 @@ function answer(res: Response, outcome: IngestOutcome): void {
       res.status(outcome.status).json({ error: outcome.code, message: outcome.message });
       return;
     case 'unavailable':
-      res.setHeader('Retry-After', String(RETRY_AFTER_S));
-      res.status(503).json({ error: 'unavailable', message: outcome.message });
+      res.setHeader('Retry-After', String(outcome.retryAfterS ?? RETRY_AFTER_S));
+      res.status(503).json({ error: outcome.reason ?? 'unavailable', message: outcome.message });
       return;
   }
 }
@@ -61,7 +68,7 @@ function outcomeLabels(outcome: IngestOutcome): { outcome: string; reason: strin
     case 'rejected':
       return { outcome: 'rejected', reason: outcome.code };
     case 'unavailable':
-      return { outcome: 'unavailable', reason: 'redis' };
+      return { outcome: 'unavailable', reason: outcome.reason ?? 'redis' };
   }
 }
 
@@ -71,14 +78,28 @@ export function createIngressApp(deps: IngressDeps): Express {
   app.disable('x-powered-by');
   const tenantsBySession = new Map<string, TenantConfig>(deps.config.tenants.map((t) => [t.wahaSession, t]));
   const rawJson = express.raw({ type: () => true, limit: deps.config.maxBodyBytes });
+  // Public endpoints: per-IP refusal rate first, then the body (size limit), then its nesting depth.
+  const rateLimit = createRefusalRateLimiter({
+    perMinute: deps.config.publicRateLimitPerMinute,
+    now: deps.now,
+  });
+  const publicBody = [rateLimit, rawJson, rejectDeepJson];
+  const backpressure = createBackpressure({
+    redis: deps.redis,
+    prefix: deps.config.redisPrefix,
+    partitions: deps.config.inboundPartitions,
+    maxQueueDepth: deps.config.ingressMaxQueueDepth,
+    maxMemoryRatio: deps.config.ingressMaxRedisMemoryRatio,
+  });
 
-  app.post('/webhooks/waha', rawJson, async (req, res) => {
+  app.post('/webhooks/waha', rateLimit, rawJson, rejectDeepJson, async (req, res) => {
     const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const outcome = await ingestWahaWebhook(rawBody, req.get('x-webhook-hmac'), {
       config: deps.config,
       tenantsBySession,
       producer: deps.producer,
       outbound: deps.outbound,
+      backpressure,
       now: deps.now,
     });
     deps.metrics.webhooks.inc({ source: 'waha', ...outcomeLabels(outcome) });
@@ -98,36 +119,42 @@ export function createIngressApp(deps: IngressDeps): Express {
 
   const chatwootRoute = async (req: express.Request, res: Response) => {
     const params = req.params as { tenant?: string; token?: string };
-    const outcome = await ingestChatwootWebhook(
-      {
-        rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        tenantId: params.tenant,
-        urlToken: params.token,
-        signature: req.get('x-chatwoot-signature'),
-        timestamp: req.get('x-chatwoot-timestamp'),
-        deliveryId: req.get('x-chatwoot-delivery'),
-      },
-      {
-        config: deps.config,
-        tenants: deps.config.tenants,
-        outbound: deps.outbound,
-        redis: deps.redis,
-        now: deps.now,
-      },
-    );
+    // Agent replies go to outbound queues: only Redis memory holds them back, not the inbound backlog.
+    const refusal = await backpressure.refusal(null);
+    const outcome: IngestOutcome = refusal
+      ? { kind: 'unavailable', retryAfterS: BACKPRESSURE_RETRY_AFTER_S, ...refusal }
+      : await ingestChatwootWebhook(
+          {
+            rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+            tenantId: params.tenant,
+            urlToken: params.token,
+            signature: req.get('x-chatwoot-signature'),
+            timestamp: req.get('x-chatwoot-timestamp'),
+            deliveryId: req.get('x-chatwoot-delivery'),
+          },
+          {
+            config: deps.config,
+            tenants: deps.config.tenants,
+            outbound: deps.outbound,
+            redis: deps.redis,
+            now: deps.now,
+          },
+        );
     deps.metrics.webhooks.inc({ source: 'chatwoot', ...outcomeLabels(outcome) });
     if (outcome.kind === 'rejected' || outcome.kind === 'unavailable')
       deps.logger.warn({ source: 'chatwoot', reason: outcomeLabels(outcome).reason }, outcome.message);
     answer(res, outcome);
   };
-  app.post('/webhooks/chatwoot', rawJson, chatwootRoute);
-  app.post('/webhooks/chatwoot/:tenant', rawJson, chatwootRoute);
-  app.post('/webhooks/chatwoot/:tenant/:token', rawJson, chatwootRoute);
+  app.post('/webhooks/chatwoot', publicBody, chatwootRoute);
+  app.post('/webhooks/chatwoot/:tenant', publicBody, chatwootRoute);
+  app.post('/webhooks/chatwoot/:tenant/:token', publicBody, chatwootRoute);
 
   app.use(
     '/v1/messages',
+    rateLimit,
     createSendApiRouter({
       tokens: deps.config.sendApiTokens,
+      scopes: deps.config.sendApiTokenScopes,
       tenants: deps.config.tenants,
       outbound: deps.outbound,
       outboundPartitions: deps.config.outboundPartitions,

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
@@ -51,7 +51,9 @@ export async function startIngress(
     metrics: deps.metrics,
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, config.host, () => resolve(listening));
+    // maxHeaderSize: Node answers 431 to a request whose head is larger (MAX_HEADER_BYTES).
+    const listening = createServer({ maxHeaderSize: config.maxHeaderBytes }, app);
+    listening.listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);
   });
   // Slow clients must not hold sockets forever; WAHA and Chatwoot post small bodies.

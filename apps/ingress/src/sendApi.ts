@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { TenantConfig } from '@relay/config';
+import type { SendApiTokenScope, TenantConfig } from '@relay/config';
 import { normalizeChatId, parseChatKind, toE164 } from '@relay/domain';
 import {
   type OutboundJobInput,
@@ -10,6 +10,7 @@ import {
 import express, { type ErrorRequestHandler, type Request, type Response, Router } from 'express';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { verifyJsonDepth } from './limits.js';
 
 const INDEX_TTL_S = 7 * 86_400;
 const SENDABLE_CHATS = new Set(['user', 'lid', 'group']);
@@ -52,6 +53,8 @@ const bodySchema = z
 /** What `POST /v1/messages` and `GET /v1/messages/:id` need. */
 export interface SendApiDeps {
   tokens: readonly string[];
+  /** Tenants each token may act for (default: every token, every tenant); `sendApiTokenScopes` of the config. */
+  scopes?: readonly SendApiTokenScope[];
   tenants: readonly TenantConfig[];
   outbound: OutboundProducer;
   outboundPartitions: number;
@@ -74,25 +77,34 @@ function digest(value: string): Buffer {
  */
 export function createSendApiRouter(deps: SendApiDeps): Router {
   const router = Router();
-  const tokenDigests = deps.tokens.map(digest);
-  const authorized = (req: Request, res: Response): boolean => {
+  const scopes = deps.scopes ?? deps.tokens.map((token) => ({ token, tenants: null }));
+  const tokenDigests = scopes.map(({ token, tenants }) => ({ digest: digest(token), tenants }));
+  /** The tenants the caller's token may act for (`null` = all), or false after answering 401/404. */
+  const authorized = (req: Request, res: Response): { tenants: readonly string[] | null } | false => {
     if (tokenDigests.length === 0) {
       fail(res, 404, 'not_found', 'the send API is off (set SEND_API_TOKENS)');
       return false;
     }
     const token = /^Bearer (.+)$/.exec(req.get('authorization') ?? '')?.[1];
     const given = token ? digest(token) : null;
-    if (!given || !tokenDigests.some((expected) => timingSafeEqual(expected, given))) {
+    // Every token is compared (no early exit), in constant time.
+    let match: { tenants: readonly string[] | null } | false = false;
+    for (const expected of tokenDigests)
+      if (given && timingSafeEqual(expected.digest, given) && !match) match = { tenants: expected.tenants };
+    if (!match) {
       res.setHeader('WWW-Authenticate', 'Bearer');
       fail(res, 401, 'unauthorized', 'a valid Authorization: Bearer <token> is required');
       return false;
     }
-    return true;
+    return match;
   };
+  const allowed = (scope: { tenants: readonly string[] | null }, tenant: string) =>
+    scope.tenants === null || scope.tenants.includes(tenant);
   const indexKey = (id: string) => `${deps.prefix}:api:job:${id}`;
 
-  router.post('/', express.json({ limit: '64kb' }), async (req, res) => {
-    if (!authorized(req, res)) return;
+  router.post('/', express.json({ limit: '64kb', verify: verifyJsonDepth }), async (req, res) => {
+    const scope = authorized(req, res);
+    if (!scope) return;
     const parsed = bodySchema.safeParse(req.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -105,7 +117,9 @@ export function createSendApiRouter(deps: SendApiDeps): Router {
       ? deps.tenants.find((candidate) => candidate.id === body.tenant)
       : deps.tenants.length === 1
         ? deps.tenants[0]
-        : undefined;
+        : scope.tenants?.length === 1
+          ? deps.tenants.find((candidate) => candidate.id === scope.tenants?.[0])
+          : undefined;
     if (!tenant) {
       if (body.tenant)
         fail(res, 404, 'unknown_tenant', `tenant "${body.tenant}" is not configured`, 'tenant');
@@ -113,6 +127,14 @@ export function createSendApiRouter(deps: SendApiDeps): Router {
         fail(res, 400, 'invalid_request', 'tenant: required when several tenants are configured', 'tenant');
       return;
     }
+    if (!allowed(scope, tenant.id))
+      return fail(
+        res,
+        403,
+        'forbidden_tenant',
+        `this token may not send for tenant "${tenant.id}"`,
+        'tenant',
+      );
     const phone = body.phone ? toE164(body.phone) : null;
     if (body.phone && !phone)
       return fail(res, 400, 'invalid_request', 'phone: expected an E.164 number', 'phone');
@@ -177,11 +199,14 @@ export function createSendApiRouter(deps: SendApiDeps): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    if (!authorized(req, res)) return;
+    const scope = authorized(req, res);
+    if (!scope) return;
     const raw = await deps.redis.get(indexKey(req.params.id));
     const queue = raw ? (JSON.parse(raw) as { queue?: string }).queue : undefined;
     const job = queue ? await deps.outbound.getJob(queue, req.params.id) : undefined;
     if (!job) return fail(res, 404, 'not_found', `no message job ${req.params.id}`);
+    if (!allowed(scope, String(job.data?.tenant)))
+      return fail(res, 403, 'forbidden_tenant', 'this token may not read jobs of that tenant');
     const state = await job.getState();
     // Read after the state: a job that finished between the two reads carries its result only in a fresh copy.
     const finished =

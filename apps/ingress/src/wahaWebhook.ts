@@ -9,6 +9,7 @@ import {
   verifyWahaSignature,
 } from '@relay/domain';
 import type { InboundProducer, OutboundProducer } from '@relay/queue';
+import { BACKPRESSURE_RETRY_AFTER_S, type Backpressure } from './backpressure.js';
 import { routeWahaOutbound } from './wahaOutbound.js';
 
 /** What became of one webhook; `app.ts` maps each outcome to an HTTP answer in one table. */
@@ -16,7 +17,12 @@ export type IngestOutcome =
   | { kind: 'accepted'; jobId: string; duplicate: boolean; tenant: string }
   | { kind: 'ignored'; reason: string; tenant?: string }
   | { kind: 'rejected'; status: 400 | 401 | 404; code: string; message: string }
-  | { kind: 'unavailable'; message: string };
+  | {
+      kind: 'unavailable';
+      message: string;
+      reason?: 'redis' | 'queue_depth' | 'redis_memory';
+      retryAfterS?: number;
+    };
 
 /** Chat kinds the relay does not mirror: channels, status updates and broadcast lists. */
 const UNMIRRORED_CHAT_KINDS = new Set(['newsletter', 'broadcast', 'status']);
@@ -27,6 +33,8 @@ export interface WahaIngestDeps {
   producer: InboundProducer;
   /** When set, acks and the echoes of our own sends go to the outbound partitions (`wahaOutbound.ts`). */
   outbound?: OutboundProducer;
+  /** When set, refuses (503) new events past the tenant's queue depth or Redis memory limit. */
+  backpressure?: Backpressure;
   now?: () => number;
 }
 
@@ -78,6 +86,9 @@ export async function ingestWahaWebhook(
       `event timestamp ${new Date(envelope.timestamp).toISOString()} is outside the ${maxAgeMs / 1000} s window`,
     );
   }
+
+  const refusal = await deps.backpressure?.refusal(tenant.id);
+  if (refusal) return { kind: 'unavailable', retryAfterS: BACKPRESSURE_RETRY_AFTER_S, ...refusal };
 
   if (deps.outbound) {
     try {

@@ -7,6 +7,7 @@ import {
   createOutboundProducer,
   createRedisConnection,
   createSendLedger,
+  type MessageLedger,
   replayTargetFor,
 } from '@relay/queue';
 import { createTokenLimiter } from '@relay/rate-limit';
@@ -26,6 +27,14 @@ export interface RunningWorker {
   ops: WorkerOpsServer | null;
   /** Graceful: running jobs get until the deadline, then are abandoned to be retried elsewhere. */
   close(deadlineMs?: number): Promise<void>;
+}
+
+/**
+ * TEST ONLY (`RELAY_UNSAFE_DISABLE_LEDGER=1`): a ledger whose check never finds a record and whose claim is not
+ * written, so a job run again after a crash creates its message again. The chaos suite's negative control.
+ */
+function withoutClaims(ledger: MessageLedger): MessageLedger {
+  return { ...ledger, get: async () => null, markPending: async () => undefined };
 }
 
 /** Starts every worker of this process against Redis. */
@@ -64,11 +73,16 @@ export async function startWorker(
     connection.disconnect();
     throw error;
   });
+  const messageLedger = createMessageLedger(connection, config.redisPrefix);
+  if (config.unsafeDisableLedger)
+    deps.logger.warn(
+      'RELAY_UNSAFE_DISABLE_LEDGER=1: inbound messages are NOT idempotent (test-only setting)',
+    );
   const inbound = await startInboundWorkers({
     config,
     connection,
     tenants,
-    ledger: createMessageLedger(connection, config.redisPrefix),
+    ledger: config.unsafeDisableLedger ? withoutClaims(messageLedger) : messageLedger,
     chatCache: createChatCache(connection, config.redisPrefix),
     deadLetters,
     logger: deps.logger,

@@ -7,8 +7,11 @@ export {
   hasTenantConfig,
   loadConfig,
   parseDashboardUsers,
+  parseSendApiTokens,
   type RelayConfig,
+  type SendApiTokenScope,
 } from './relayConfig.js';
+export { resolveSecretFiles, SECRET_ENV_NAMES } from './secretFiles.js';
 export {
   FROM_ME_MODES,
   type FromMeMode,

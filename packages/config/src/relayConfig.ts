@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { resolveSecretFiles } from './secretFiles.js';
 import { parseTenants, readTenantsFile, type TenantConfig } from './tenants.js';
 
 const SECOND_MS = 1000;
@@ -19,6 +20,10 @@ export interface RelayConfig {
   workerConcurrency: number;
   wahaWebhookMaxAgeMs: number;
   maxBodyBytes: number;
+  /** Largest request head (request line + headers) the HTTP servers accept; Node answers 431 past it. */
+  maxHeaderBytes: number;
+  /** Refused (4xx) requests one IP may make per minute on the public endpoints before it gets 429; 0 = off. */
+  publicRateLimitPerMinute: number;
   mediaMaxBytes: number;
   /** A cached conversation older than this is re-checked against Chatwoot before it is reused. */
   conversationCacheTtlMs: number;
@@ -53,10 +58,21 @@ export interface RelayConfig {
   chatwootWebhookMaxAgeMs: number;
   /** Bearer tokens of the send API `POST /v1/messages`; empty turns the API off. */
   sendApiTokens: string[];
+  /** The tenants each send-API token may act for (`null` = every tenant); same order as `sendApiTokens`. */
+  sendApiTokenScopes: SendApiTokenScope[];
   /** Mark seen + typing for this long before each agent reply (WAHA's ban-avoidance advice); 0 = off. */
   outboundTypingMs: number;
   /** Which WhatsApp message changes are mirrored into Chatwoot (`CHANGE_MIRRORING`). */
   changeMirroring: ChangeMirroring;
+  /** Backpressure: past this many waiting inbound jobs of a tenant the ingress answers 503; 0 = off. */
+  ingressMaxQueueDepth: number;
+  /** Backpressure: past this share of Redis `maxmemory` the ingress answers 503; 0 = off (or no maxmemory). */
+  ingressMaxRedisMemoryRatio: number;
+  /**
+   * TEST ONLY (`RELAY_UNSAFE_DISABLE_LEDGER=1`): inbound messages skip the ledger check and claim, so a retried job
+   * creates its message again. Exists for the chaos suite's negative control; never set it in production.
+   */
+  unsafeDisableLedger: boolean;
 }
 
 /** `CHANGE_MIRRORING`: edits, deletes, reactions, and whether a removed reaction posts a note. */
@@ -77,6 +93,8 @@ export interface DashboardUser {
   name: string;
   password: string;
   role: DashboardRole;
+  /** Tenants whose data the user sees (optional 4th field, ids separated by `|`); null = every tenant. */
+  tenants?: string[] | null;
 }
 
 /** How the dashboard authenticates; `disabled` only when `DASHBOARD_AUTH=off`. */
@@ -87,28 +105,76 @@ export interface DashboardAuthConfig {
   token: string | null;
 }
 
-/** Parses `alice:secret:admin,bob:pw:viewer` (a password may contain `:`; the role is the last field). */
+/**
+ * Parses `alice:secret:admin,bob:pw:viewer:dealer-a|dealer-b` (a password may contain `:`; the role is the last
+ * field, or the one before an optional tenant scope of `|`-separated tenant ids).
+ */
 export function parseDashboardUsers(raw: string, problems: string[]): DashboardUser[] {
   const users: DashboardUser[] = [];
+  const isRole = (value: string): value is DashboardRole => value === 'admin' || value === 'viewer';
   for (const item of raw.split(',').map((part) => part.trim())) {
     if (item === '') continue;
     const first = item.indexOf(':');
-    const last = item.lastIndexOf(':');
-    const role = item.slice(last + 1);
+    let last = item.lastIndexOf(':');
+    let end = item.length;
+    let tenants: string[] | null = null;
+    if (!isRole(item.slice(last + 1)) && last > first) {
+      tenants = item
+        .slice(last + 1)
+        .split('|')
+        .map((id) => id.trim());
+      end = last;
+      last = item.lastIndexOf(':', last - 1);
+    }
+    const role = item.slice(last + 1, end);
     const name = item.slice(0, first);
     const password = item.slice(first + 1, last);
-    if (first <= 0 || last === first || password === '' || (role !== 'admin' && role !== 'viewer')) {
+    if (first <= 0 || last <= first || password === '' || !isRole(role) || tenants?.includes('')) {
       problems.push(
-        `DASHBOARD_USERS: each entry must be name:password:admin|viewer (got an entry for "${name || '?'}")`,
+        `DASHBOARD_USERS: each entry must be name:password:admin|viewer[:tenant|tenant…] (got an entry for "${name || '?'}")`,
       );
       continue;
     }
-    users.push({ name, password, role });
+    users.push(tenants ? { name, password, role, tenants } : { name, password, role });
   }
   return users;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** One send-API token and the tenants it may act for (`null` = every tenant). */
+export interface SendApiTokenScope {
+  token: string;
+  tenants: string[] | null;
+}
+
+/**
+ * Parses `SEND_API_TOKENS`: either the plain comma list `token1,token2` (every token may act for every tenant), or,
+ * as soon as a `:` appears, scoped entries separated by `;`: `token1:tenantA,tenantB;token2:*` (`*` or no `:…` =
+ * every tenant).
+ */
+export function parseSendApiTokens(raw: string): SendApiTokenScope[] {
+  if (!raw.includes(':'))
+    return raw
+      .split(',')
+      .map((token) => token.trim())
+      .filter((token) => token !== '')
+      .map((token) => ({ token, tenants: null }));
+  return raw
+    .split(';')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const colon = entry.indexOf(':');
+      const token = (colon < 0 ? entry : entry.slice(0, colon)).trim();
+      const list = colon < 0 ? '*' : entry.slice(colon + 1);
+      const tenants = list
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== '');
+      return { token, tenants: tenants.length === 0 || tenants.includes('*') ? null : tenants };
+    });
+}
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -125,6 +191,8 @@ const settings = {
   WORKER_CONCURRENCY: [int(1).max(1000), '8'],
   WAHA_WEBHOOK_MAX_AGE_SECONDS: [int(0), '900'],
   MAX_BODY_BYTES: [int(1024), String(MIB)],
+  MAX_HEADER_BYTES: [int(1024).max(1024 * 1024), '16384'],
+  PUBLIC_RATE_LIMIT_PER_MINUTE: [int(0), '600'],
   MEDIA_MAX_BYTES: [int(1024), String(32 * MIB)],
   CONVERSATION_CACHE_TTL_SECONDS: [int(0), '60'],
   JOB_ATTEMPTS: [int(1).max(100), '8'],
@@ -151,7 +219,7 @@ const settings = {
     z
       .string()
       .refine(
-        (raw) => raw.split(',').every((token) => token.trim().length >= 16),
+        (raw) => parseSendApiTokens(raw).every(({ token }) => token.length >= 16),
         'each token must be at least 16 characters',
       )
       .optional(),
@@ -169,6 +237,9 @@ const settings = {
     ),
     'edits,deletes,reactions',
   ],
+  INGRESS_MAX_QUEUE_DEPTH: [int(0), '100000'],
+  INGRESS_MAX_REDIS_MEMORY_RATIO: [z.coerce.number().min(0).max(1), '0.9'],
+  RELAY_UNSAFE_DISABLE_LEDGER: [z.enum(['0', '1'], { error: 'must be 0 or 1' }), '0'],
 } as const;
 
 type SettingName = keyof typeof settings;
@@ -205,6 +276,10 @@ function tenantFromEnv(env: Env): unknown {
   const hmacKeys = [optional('WAHA_WEBHOOK_HMAC_KEY'), optional('WAHA_WEBHOOK_HMAC_KEY_PREVIOUS')].filter(
     (key): key is string => key !== undefined,
   );
+  const cwSecrets = [
+    optional('CHATWOOT_WEBHOOK_SECRET'),
+    optional('CHATWOOT_WEBHOOK_SECRET_PREVIOUS'),
+  ].filter((secret): secret is string => secret !== undefined);
   return {
     tenants: [
       {
@@ -216,7 +291,7 @@ function tenantFromEnv(env: Env): unknown {
           inboxId: optional('CHATWOOT_INBOX_ID'),
           budgetPerWindow: optional('CHATWOOT_BUDGET_PER_WINDOW'),
           budgetWindowSeconds: optional('CHATWOOT_BUDGET_WINDOW_SECONDS'),
-          webhookSecret: optional('CHATWOOT_WEBHOOK_SECRET'),
+          webhookSecret: cwSecrets.length > 0 ? cwSecrets : undefined,
           webhookToken: optional('CHATWOOT_WEBHOOK_TOKEN'),
         },
         waha: {
@@ -260,7 +335,9 @@ function renameEnvProblem(problem: string): string {
 
 /** True when the environment names no Chatwoot/WAHA at all (the demo uses the built-in simulators then). */
 export function hasTenantConfig(env: Env = process.env): boolean {
-  return Boolean(env.TENANTS_FILE) || SINGLE_TENANT_KEYS.some((key) => Boolean(env[key]));
+  return (
+    Boolean(env.TENANTS_FILE) || SINGLE_TENANT_KEYS.some((key) => Boolean(env[key] || env[`${key}_FILE`]))
+  );
 }
 
 /**
@@ -268,10 +345,12 @@ export function hasTenantConfig(env: Env = process.env): boolean {
  * Tenants come from `TENANTS_FILE` (YAML or JSON) or, when it is unset, from the single-tenant variables.
  */
 export function loadConfig(
-  env: Env = process.env,
+  rawEnv: Env = process.env,
   overrides: { tenants?: TenantConfig[] } = {},
 ): RelayConfig {
   const problems: string[] = [];
+  // `<NAME>_FILE` → `<NAME>` for every secret (Docker/Kubernetes secrets), before anything reads them.
+  const env = resolveSecretFiles(rawEnv, problems);
   const values = readSettings(env, problems);
   let tenants = overrides.tenants ?? [];
   if (!overrides.tenants) {
@@ -290,7 +369,16 @@ export function loadConfig(
       }
     }
   }
+  const sendApiScopes = parseSendApiTokens((values.SEND_API_TOKENS as string | undefined) ?? '');
+  for (const scope of sendApiScopes)
+    for (const id of scope.tenants ?? [])
+      if (!tenants.some((tenant) => tenant.id === id))
+        problems.push(`SEND_API_TOKENS: a token is scoped to unknown tenant "${id}"`);
   const dashboardUsers = parseDashboardUsers((values.DASHBOARD_USERS as string | undefined) ?? '', problems);
+  for (const user of dashboardUsers)
+    for (const id of user.tenants ?? [])
+      if (!tenants.some((tenant) => tenant.id === id))
+        problems.push(`DASHBOARD_USERS: user "${user.name}" is scoped to unknown tenant "${id}"`);
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return Object.freeze({
     redisUrl: values.REDIS_URL as string,
@@ -301,6 +389,8 @@ export function loadConfig(
     workerConcurrency: values.WORKER_CONCURRENCY as number,
     wahaWebhookMaxAgeMs: (values.WAHA_WEBHOOK_MAX_AGE_SECONDS as number) * SECOND_MS,
     maxBodyBytes: values.MAX_BODY_BYTES as number,
+    maxHeaderBytes: values.MAX_HEADER_BYTES as number,
+    publicRateLimitPerMinute: values.PUBLIC_RATE_LIMIT_PER_MINUTE as number,
     mediaMaxBytes: values.MEDIA_MAX_BYTES as number,
     conversationCacheTtlMs: (values.CONVERSATION_CACHE_TTL_SECONDS as number) * SECOND_MS,
     jobAttempts: values.JOB_ATTEMPTS as number,
@@ -326,12 +416,13 @@ export function loadConfig(
     qualificationCreateLabels: values.QUALIFICATION_CREATE_LABELS === 'true',
     outboundPartitions: values.OUTBOUND_PARTITIONS as number,
     chatwootWebhookMaxAgeMs: (values.CHATWOOT_WEBHOOK_MAX_AGE_SECONDS as number) * SECOND_MS,
-    sendApiTokens: ((values.SEND_API_TOKENS as string | undefined) ?? '')
-      .split(',')
-      .map((token) => token.trim())
-      .filter((token) => token !== ''),
+    sendApiTokens: sendApiScopes.map(({ token }) => token),
+    sendApiTokenScopes: sendApiScopes,
     outboundTypingMs: values.OUTBOUND_TYPING_MS as number,
     changeMirroring: parseChangeMirroring(values.CHANGE_MIRRORING as string),
+    ingressMaxQueueDepth: values.INGRESS_MAX_QUEUE_DEPTH as number,
+    ingressMaxRedisMemoryRatio: values.INGRESS_MAX_REDIS_MEMORY_RATIO as number,
+    unsafeDisableLedger: values.RELAY_UNSAFE_DISABLE_LEDGER === '1',
   });
 }
 
@@ -392,6 +483,16 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
     'older webhooks are refused (0 = off)',
   ],
   ['MAX_BODY_BYTES', settings.MAX_BODY_BYTES[1], 'largest webhook body accepted'],
+  [
+    'MAX_HEADER_BYTES',
+    settings.MAX_HEADER_BYTES[1],
+    'largest request head (headers) the ingress accepts; 431 past it',
+  ],
+  [
+    'PUBLIC_RATE_LIMIT_PER_MINUTE',
+    settings.PUBLIC_RATE_LIMIT_PER_MINUTE[1],
+    'refused (4xx) requests per IP per minute on /webhooks/* and /v1/messages before 429 + Retry-After (0 = off)',
+  ],
   ['MEDIA_MAX_BYTES', settings.MEDIA_MAX_BYTES[1], 'largest media file downloaded from WAHA'],
   ['INBOUND_PARTITIONS', settings.INBOUND_PARTITIONS[1], 'ordered partitions; a chat always uses one'],
   ['WORKER_CONCURRENCY', settings.WORKER_CONCURRENCY[1], 'jobs one worker process runs at once'],
@@ -427,7 +528,7 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   [
     'DASHBOARD_USERS',
     '',
-    'dashboard sign-ins, `name:password:admin|viewer` comma-separated (viewer = read-only)',
+    'dashboard sign-ins, `name:password:admin|viewer[:tenant|tenant…]` comma-separated (viewer = read-only; the optional tenant scope, ids separated by `|`, limits the user to those tenants; none = all)',
   ],
   ['DASHBOARD_TOKEN', '', 'bearer token with the dashboard admin role, for scripts (16+ characters)'],
   ['DASHBOARD_AUTH', settings.DASHBOARD_AUTH[1], '`off` disables dashboard sign-in (trusted networks only)'],
@@ -457,6 +558,7 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
     '',
     'secret Chatwoot signs webhooks with (X-Chatwoot-Signature); unsigned ones are refused when set',
   ],
+  ['CHATWOOT_WEBHOOK_SECRET_PREVIOUS', '', 'second accepted Chatwoot signing secret during a rotation'],
   [
     'CHATWOOT_WEBHOOK_TOKEN',
     '',
@@ -475,11 +577,26 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   [
     'SEND_API_TOKENS',
     '',
-    'bearer tokens of the send API POST /v1/messages, comma-separated (off when unset)',
+    'bearer tokens of the send API POST /v1/messages, comma-separated (off when unset); scoped: `tok1:tenantA,tenantB;tok2:*`',
   ],
   [
     'OUTBOUND_TYPING_MS',
     settings.OUTBOUND_TYPING_MS[1],
     'mark seen and show typing this long before each agent reply (0 = off)',
+  ],
+  [
+    'INGRESS_MAX_QUEUE_DEPTH',
+    settings.INGRESS_MAX_QUEUE_DEPTH[1],
+    'backpressure: past this many waiting inbound jobs of a tenant the ingress answers 503 + Retry-After (0 = off)',
+  ],
+  [
+    'INGRESS_MAX_REDIS_MEMORY_RATIO',
+    settings.INGRESS_MAX_REDIS_MEMORY_RATIO[1],
+    'backpressure: 503 + Retry-After past this share of Redis maxmemory (when maxmemory is set; 0 = off)',
+  ],
+  [
+    'RELAY_UNSAFE_DISABLE_LEDGER',
+    settings.RELAY_UNSAFE_DISABLE_LEDGER[1],
+    'TEST ONLY: 1 skips the inbound ledger check/claim (chaos negative control); never in production',
   ],
 ];

@@ -14,6 +14,11 @@ const REDACTED_KEYS = [
   'secret',
   'hmacKey',
   'webhookHmacKeys',
+  'webhookSecrets',
+  'webhookToken',
+  'sendApiTokens',
+  'adminApiToken',
+  'cookie',
   'password',
 ];
 

@@ -29,6 +29,8 @@ export interface DeadLetterEntry {
 
 export interface DeadLetterFilter {
   tenant?: string;
+  /** Only entries of one of these tenants (a tenant-scoped dashboard user); `[]` matches nothing. */
+  tenants?: readonly string[];
   /** A chat id (`4915112345678@c.us`) or phone digits / E.164 (`+49 151 1234-5678`): chats containing the digits. */
   chat?: string;
   errorClass?: string;
@@ -80,6 +82,8 @@ function matchesSearch(entry: DeadLetterEntry, search: string): boolean {
 /** Whether an entry passes every criterion of the filter (an empty filter passes everything). */
 export function matchesDeadLetterFilter(entry: DeadLetterEntry, filter: DeadLetterFilter = {}): boolean {
   if (filter.tenant !== undefined && entry.tenant !== filter.tenant) return false;
+  if (filter.tenants !== undefined && (entry.tenant === null || !filter.tenants.includes(entry.tenant)))
+    return false;
   if (filter.errorClass !== undefined && entry.errorClass !== filter.errorClass) return false;
   if (filter.from !== undefined && entry.lastFailedAt < filter.from) return false;
   if (filter.to !== undefined && entry.lastFailedAt > filter.to) return false;
