@@ -5,7 +5,6 @@ import {
   createParkedChanges,
   createSendLedger,
   type DeadLetters,
-  INBOUND_MESSAGE_JOB,
   type InboundJobData,
   inboundJobSchema,
   inboundQueueNames,

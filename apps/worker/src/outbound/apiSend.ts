@@ -1,8 +1,8 @@
-import type { ChatwootClient } from '@relay/chatwoot-client';
 import { isChatwootError } from '@relay/chatwoot-client';
 import type { OutboundApiData } from '@relay/queue';
 import { upsertContact } from '../contactUpsert.js';
 import { isReusable, upsertConversation } from '../conversationUpsert.js';
+import { findBySourceId } from '../handlers/inboundMessage.js';
 import { withRedisLock } from '../redisLock.js';
 import type { OutboundDeps } from './deps.js';
 import { handleSend, type SendOutcome } from './sendMessage.js';
@@ -15,26 +15,6 @@ export interface ApiSendResult {
 }
 
 const CONTACT_LOCK = { ttlMs: 30_000, waitMs: 35_000 };
-const RECONCILE_PAGES = 5;
-
-async function findBySourceId(
-  client: ChatwootClient,
-  conversationId: number,
-  sourceId: string,
-  signal?: AbortSignal,
-) {
-  let before: number | undefined;
-  for (let page = 0; page < RECONCILE_PAGES; page++) {
-    const messages = await client.listMessages(conversationId, before === undefined ? {} : { before }, {
-      signal,
-    });
-    const found = messages.find((message) => message.source_id === sourceId);
-    if (found) return found.id;
-    if (messages.length < 20) return null;
-    before = Math.min(...messages.map((message) => message.id));
-  }
-  return null;
-}
 
 /** The chat's conversation: cached when fresh and reusable, else contact + conversation upsert (as inbound does). */
 async function conversationOf(data: OutboundApiData, deps: OutboundDeps): Promise<number> {
