@@ -1,16 +1,15 @@
-export { ConfigError } from './errors.js';
 export {
-  CONFIG_REFERENCE,
   type DashboardAuthConfig,
   type DashboardRole,
   type DashboardUser,
-  hasTenantConfig,
-  loadConfig,
   parseDashboardUsers,
   parseSendApiTokens,
-  type RelayConfig,
   type SendApiTokenScope,
-} from './relayConfig.js';
+} from './accessConfig.js';
+export { CONFIG_REFERENCE } from './configReference.js';
+export { hasTenantConfig } from './envTenant.js';
+export { ConfigError } from './errors.js';
+export { loadConfig, type RelayConfig } from './relayConfig.js';
 export { resolveSecretFiles, SECRET_ENV_NAMES } from './secretFiles.js';
 export {
   FROM_ME_MODES,

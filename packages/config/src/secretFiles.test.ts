@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { hasTenantConfig } from './envTenant.js';
 import { ConfigError } from './errors.js';
-import { hasTenantConfig, loadConfig } from './relayConfig.js';
+import { loadConfig } from './relayConfig.js';
 import { resolveSecretFiles, SECRET_ENV_NAMES } from './secretFiles.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'relay-secrets-'));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseSendApiTokens } from './accessConfig.js';
 import type { ConfigError } from './errors.js';
-import { loadConfig, parseSendApiTokens } from './relayConfig.js';
+import { loadConfig } from './relayConfig.js';
 
 const base = {
   CHATWOOT_BASE_URL: 'https://chatwoot.example.com',

@@ -1,0 +1,165 @@
+import { settings } from './settings.js';
+
+/** The env var table for `--help` and the README: name, default, meaning. */
+export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> = [
+  [
+    'REDIS_URL',
+    settings.REDIS_URL[1],
+    'Redis for queues, claims and caches (AOF + noeviction in production)',
+  ],
+  ['REDIS_PREFIX', settings.REDIS_PREFIX[1], 'prefix of every Redis key'],
+  ['HOST / PORT', '0.0.0.0 / 3000', 'where the ingress listens'],
+  [
+    'TENANTS_FILE',
+    '',
+    'YAML/JSON file mapping WAHA sessions to Chatwoot inboxes (instead of the variables below)',
+  ],
+  ['CHATWOOT_BASE_URL', '', 'Chatwoot URL, e.g. https://chatwoot.example.com'],
+  ['CHATWOOT_API_TOKEN', '', 'administrator user access token'],
+  ['CHATWOOT_ACCOUNT_ID', '', 'Chatwoot account id'],
+  ['CHATWOOT_INBOX_ID', '', 'id of the API-channel inbox messages go to'],
+  [
+    'CHATWOOT_BUDGET_PER_WINDOW',
+    '100',
+    'Chatwoot requests this token may make in any sliding window, across all workers',
+  ],
+  ['CHATWOOT_BUDGET_WINDOW_SECONDS', '60', 'length of that window'],
+  ['WAHA_BASE_URL', '', 'WAHA URL (media downloads, lid lookups, sends)'],
+  ['WAHA_API_KEY', '', 'WAHA X-Api-Key'],
+  ['WAHA_SESSION', 'default', 'WAHA session routed to this tenant'],
+  ['WAHA_WEBHOOK_HMAC_KEY', '', 'HMAC key WAHA signs webhooks with; unsigned webhooks are refused when set'],
+  ['WAHA_WEBHOOK_HMAC_KEY_PREVIOUS', '', 'second accepted key during a rotation'],
+  ['FROM_ME_MODE', 'outgoing', 'messages typed on the business phone: outgoing | private_note | ignore'],
+  [
+    'RESOLVE_MESSAGE',
+    '',
+    'sent to the customer on WhatsApp when an agent resolves the conversation (off when unset)',
+  ],
+  [
+    'CHANGE_MIRRORING',
+    settings.CHANGE_MIRRORING[1],
+    'WhatsApp edits, deletes and reactions mirrored into Chatwoot (add reaction_removals for removal notes; none = off)',
+  ],
+  [
+    'WAHA_WEBHOOK_MAX_AGE_SECONDS',
+    settings.WAHA_WEBHOOK_MAX_AGE_SECONDS[1],
+    'older webhooks are refused (0 = off)',
+  ],
+  ['MAX_BODY_BYTES', settings.MAX_BODY_BYTES[1], 'largest webhook body accepted'],
+  [
+    'MAX_HEADER_BYTES',
+    settings.MAX_HEADER_BYTES[1],
+    'largest request head (headers) the ingress accepts; 431 past it',
+  ],
+  [
+    'PUBLIC_RATE_LIMIT_PER_MINUTE',
+    settings.PUBLIC_RATE_LIMIT_PER_MINUTE[1],
+    'refused (4xx) requests per IP per minute on /webhooks/* and /v1/messages before 429 + Retry-After (0 = off)',
+  ],
+  ['MEDIA_MAX_BYTES', settings.MEDIA_MAX_BYTES[1], 'largest media file downloaded from WAHA'],
+  ['INBOUND_PARTITIONS', settings.INBOUND_PARTITIONS[1], 'ordered partitions; a chat always uses one'],
+  ['WORKER_CONCURRENCY', settings.WORKER_CONCURRENCY[1], 'jobs one worker process runs at once'],
+  [
+    'CONVERSATION_CACHE_TTL_SECONDS',
+    settings.CONVERSATION_CACHE_TTL_SECONDS[1],
+    'reuse a cached conversation this long without re-checking it',
+  ],
+  ['JOB_ATTEMPTS', settings.JOB_ATTEMPTS[1], 'tries of a transiently failing job'],
+  [
+    'RETRY_BASE_DELAY_MS / RETRY_MAX_DELAY_MS',
+    '5000 / 300000',
+    'exponential backoff between tries (with jitter)',
+  ],
+  [
+    'WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS',
+    '30000 / 30000',
+    "how fast a crashed worker's jobs are taken over",
+  ],
+  ['SHUTDOWN_TIMEOUT_MS', settings.SHUTDOWN_TIMEOUT_MS[1], 'graceful shutdown deadline on SIGTERM'],
+  ['ADMIN_API_TOKEN', '', 'bearer token of the dead-letter API /v1/dlq (off when unset; 16+ characters)'],
+  [
+    'DLQ_SWEEP_INTERVAL_SECONDS',
+    settings.DLQ_SWEEP_INTERVAL_SECONDS[1],
+    'how often failed jobs missing from the dead-letter queue are copied',
+  ],
+  ['LOG_LEVEL / LOG_FORMAT', 'info / json', 'pino level; json or pretty'],
+  [
+    'DASHBOARD_PORT',
+    settings.DASHBOARD_PORT[1],
+    'where `relay dashboard` and `relay all` serve the ops dashboard',
+  ],
+  [
+    'DASHBOARD_USERS',
+    '',
+    'dashboard sign-ins, `name:password:admin|viewer[:tenant|tenant…]` comma-separated (viewer = read-only; the optional tenant scope, ids separated by `|`, limits the user to those tenants; none = all)',
+  ],
+  ['DASHBOARD_TOKEN', '', 'bearer token with the dashboard admin role, for scripts (16+ characters)'],
+  ['DASHBOARD_AUTH', settings.DASHBOARD_AUTH[1], '`off` disables dashboard sign-in (trusted networks only)'],
+  ['WORKER_PORT', '', 'port of the worker /healthz, /readyz, /metrics (no HTTP server when unset)'],
+  [
+    'QUALIFICATION_RULES_FILE',
+    '',
+    'lead rules (YAML/JSON) of this tenant; qualification is off without one (`rulesFile` in TENANTS_FILE)',
+  ],
+  [
+    'QUALIFICATION_WINDOW_MS',
+    settings.QUALIFICATION_WINDOW_MS[1],
+    'coalescing window: at most one lead_score write per contact and one label write per conversation',
+  ],
+  [
+    'QUALIFICATION_CONCURRENCY',
+    settings.QUALIFICATION_CONCURRENCY[1],
+    'qualification jobs one worker process runs at once, per tenant',
+  ],
+  [
+    'QUALIFICATION_CREATE_LABELS',
+    settings.QUALIFICATION_CREATE_LABELS[1],
+    'create missing account labels the rules can set at worker start (`createLabels` per tenant in TENANTS_FILE)',
+  ],
+  [
+    'CHATWOOT_WEBHOOK_SECRET',
+    '',
+    'secret Chatwoot signs webhooks with (X-Chatwoot-Signature); unsigned ones are refused when set',
+  ],
+  ['CHATWOOT_WEBHOOK_SECRET_PREVIOUS', '', 'second accepted Chatwoot signing secret during a rotation'],
+  [
+    'CHATWOOT_WEBHOOK_TOKEN',
+    '',
+    'secret path segment: /webhooks/chatwoot/<tenant>/<token>, for Chatwoot versions that do not sign (16+)',
+  ],
+  [
+    'CHATWOOT_WEBHOOK_MAX_AGE_SECONDS',
+    settings.CHATWOOT_WEBHOOK_MAX_AGE_SECONDS[1],
+    'signed Chatwoot webhooks outside this window are refused (0 = off)',
+  ],
+  [
+    'OUTBOUND_PARTITIONS',
+    settings.OUTBOUND_PARTITIONS[1],
+    'ordered agent-reply partitions; a chat always uses one',
+  ],
+  [
+    'SEND_API_TOKENS',
+    '',
+    'bearer tokens of the send API POST /v1/messages, comma-separated (off when unset); scoped: `tok1:tenantA,tenantB;tok2:*`',
+  ],
+  [
+    'OUTBOUND_TYPING_MS',
+    settings.OUTBOUND_TYPING_MS[1],
+    'mark seen and show typing this long before each agent reply (0 = off)',
+  ],
+  [
+    'INGRESS_MAX_QUEUE_DEPTH',
+    settings.INGRESS_MAX_QUEUE_DEPTH[1],
+    'backpressure: past this many waiting inbound jobs of a tenant the ingress answers 503 + Retry-After (0 = off)',
+  ],
+  [
+    'INGRESS_MAX_REDIS_MEMORY_RATIO',
+    settings.INGRESS_MAX_REDIS_MEMORY_RATIO[1],
+    'backpressure: 503 + Retry-After past this share of Redis maxmemory (when maxmemory is set; 0 = off)',
+  ],
+  [
+    'RELAY_UNSAFE_DISABLE_LEDGER',
+    settings.RELAY_UNSAFE_DISABLE_LEDGER[1],
+    'TEST ONLY: 1 skips the inbound ledger check/claim (chaos negative control); never in production',
+  ],
+];
