@@ -16,3 +16,24 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker'):
   }
   return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
 }
+
+const CONNECT_WAIT_MS = 1000;
+
+/**
+ * Resolves when the connection is ready, waiting a moment for one being (re)established; rejects otherwise.
+ * Producers call it before adding a job so that a Redis outage becomes a fast error (a 503) instead of a hang.
+ */
+export async function connected(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      reject(new Error(`Redis connection is ${connection.status}`));
+    }, CONNECT_WAIT_MS);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    connection.once('ready', onReady);
+  });
+}

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { connected } from './connection.js';
 import { INBOUND_MESSAGE_JOB, type InboundJobData, inboundJobId } from './inboundJob.js';
 import { MESSAGE_CHANGE_JOB, type MessageChangeJobData, messageChangeJobId } from './messageChangeJob.js';
 import { inboundQueueFor, inboundQueueNames } from './partitions.js';
@@ -20,24 +21,6 @@ export interface InboundProducer {
   /** Stores an edit, delete or reaction on the same partition as its chat's messages. */
   enqueueChange(data: Omit<MessageChangeJobData, 'retries'>): Promise<EnqueueResult>;
   close(): Promise<void>;
-}
-
-const CONNECT_WAIT_MS = 1000;
-
-/** Resolves when the connection is ready, waiting a moment for one being (re)established; rejects otherwise. */
-async function connected(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      connection.off('ready', onReady);
-      reject(new Error(`Redis connection is ${connection.status}`));
-    }, CONNECT_WAIT_MS);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    connection.once('ready', onReady);
-  });
 }
 
 /** Puts inbound messages on their chat's partition queue under a job id derived from the message. */

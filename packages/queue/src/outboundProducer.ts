@@ -1,26 +1,11 @@
 import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { connected } from './connection.js';
 import { OUTBOUND_JOB_NAME, type OutboundJobInput } from './outboundJob.js';
 import { outboundQueueFor, outboundQueueNames } from './partitions.js';
 import { JOB_RETENTION } from './retention.js';
 
 const SEEN_TTL_S = 86_400;
-const CONNECT_WAIT_MS = 1000;
-
-async function connected(connection: Redis): Promise<void> {
-  if (connection.status === 'ready') return;
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      connection.off('ready', onReady);
-      reject(new Error(`Redis connection is ${connection.status}`));
-    }, CONNECT_WAIT_MS);
-    const onReady = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    connection.once('ready', onReady);
-  });
-}
 
 /** Result of {@link OutboundProducer.enqueue}. */
 export interface OutboundEnqueueResult {
