@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { decideFailure, PermanentJobError } from './retryPolicy.js';
 import type { Semaphore } from './semaphore.js';
+import { closeWorkers, copyFailuresToDeadLetters } from './workerLifecycle.js';
 
 /** The partition queues' rate-limit switch is how a retry keeps its job at the head; it needs a limiter to exist. */
 const HEAD_OF_LINE_LIMITER = { max: 1_000_000_000, duration: 1000 };
@@ -61,12 +62,6 @@ export function parseJobData<T>(schema: { safeParse(data: unknown): z.ZodSafePar
     'invalid_payload',
     `job data invalid at ${issue?.path.join('.')}: ${issue?.message}`,
   );
-}
-
-/** Error class of a failed job, from the `class: reason` text the processor fails with (or BullMQ's stall limit). */
-export function errorClassOf(job: Job): string {
-  const reason = job.failedReason ?? '';
-  return /^([a-z_]+): /.exec(reason)?.[1] ?? (/stalled/i.test(reason) ? 'stalled' : 'unknown');
 }
 
 /**
@@ -143,58 +138,27 @@ export async function startPartitionWorkers<T extends PartitionJobData>(
         maxStalledCount: 3,
       }),
   );
-  const deadLetter = async (job: Job) => {
-    const queue = queues.get(job.queueName);
-    const errorClass = errorClassOf(job);
-    const overtaken = queue && opts.overtaken ? await opts.overtaken(job, queue) : false;
-    const { created } = await opts.deadLetters.fromFailedJob(job, { errorClass, overtaken });
-    if (created) metrics.deadLettered.inc({ job: job.name, error_class: errorClass });
-  };
-  for (const worker of workers) {
-    worker.on('error', (error) =>
-      logger.error({ err: error, queue: worker.name }, `${opts.label} worker error`),
-    );
-    worker.on('failed', (job) => {
-      if (!job) return;
-      deadLetter(job).catch((error: unknown) =>
-        logger.error(
-          { err: error, jobId: job.id },
-          'could not copy the failed job to the dead-letter queue; the sweep will',
-        ),
-      );
-    });
-  }
-  const sweep = async () => {
-    const copied = await opts.deadLetters.sweep([...queues.values()], (job) => ({
-      errorClass: errorClassOf(job),
-      overtaken: false,
-    }));
-    if (copied > 0) logger.warn({ copied }, 'dead-letter sweep copied failed jobs the failed handler missed');
-  };
-  const sweepTimer = setInterval(() => {
-    sweep().catch((error: unknown) => logger.error({ err: error }, 'dead-letter sweep failed'));
-  }, config.dlqSweepIntervalMs);
-  sweepTimer.unref();
+  const deadLetters = copyFailuresToDeadLetters({
+    workers,
+    queues: [...queues.values()],
+    deadLetters: opts.deadLetters,
+    logger,
+    metrics,
+    label: opts.label,
+    sweepIntervalMs: config.dlqSweepIntervalMs,
+    overtaken: async (job) => {
+      const queue = queues.get(job.queueName);
+      return queue && opts.overtaken ? opts.overtaken(job, queue) : false;
+    },
+  });
 
   return {
     workers,
     queues,
-    sweep,
+    sweep: deadLetters.sweep,
     async close(deadlineMs) {
-      clearInterval(sweepTimer);
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),
-      ]);
-      if (timedOut) {
-        logger.warn(
-          { deadlineMs },
-          'jobs still running at the shutdown deadline; abandoning them to be retried',
-        );
-        await Promise.all(workers.map((worker) => worker.close(true)));
-      }
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      deadLetters.stop();
+      await closeWorkers(workers, [...queues.values()], deadlineMs, logger);
     },
   };
 }

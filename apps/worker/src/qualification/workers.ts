@@ -21,9 +21,9 @@ import { DelayedError, type Job, type JobsOptions, Queue, UnrecoverableError, Wo
 import type { Redis } from 'ioredis';
 import type { ZodType } from 'zod';
 import type { ChatCache } from '../chatCache.js';
-import { errorClassOf } from '../partitionWorkers.js';
 import { decideFailure, PermanentJobError } from '../retryPolicy.js';
 import type { TenantRegistry } from '../tenantRuntime.js';
+import { closeWorkers, copyFailuresToDeadLetters } from '../workerLifecycle.js';
 import {
   type FollowUps,
   handleAttributes,
@@ -198,36 +198,17 @@ export async function startQualification(deps: QualificationWorkersDeps): Promis
         stalledInterval: config.stalledIntervalMs,
       }),
   );
-  const deadLetter = async (job: Job) => {
-    if ((await job.getState()) !== 'failed') return; // an attempt that will be retried
-    const errorClass = errorClassOf(job);
-    const { created } = await deps.deadLetters.fromFailedJob(job, { errorClass, overtaken: false });
-    if (created) deps.metrics.deadLettered.inc({ job: job.name, error_class: errorClass });
-  };
-  for (const worker of workers) {
-    worker.on('error', (error) =>
-      logger.error({ err: error, queue: worker.name }, 'qualification worker error'),
-    );
-    worker.on('failed', (job) => {
-      if (!job) return;
-      deadLetter(job).catch((error: unknown) =>
-        logger.error(
-          { err: error, jobId: job.id },
-          'could not dead-letter a qualification job; the sweep will',
-        ),
-      );
-    });
-  }
-  const sweep = async () => {
-    await deps.deadLetters.sweep([...queues.values()], (job) => ({
-      errorClass: errorClassOf(job),
-      overtaken: false,
-    }));
-  };
-  const sweepTimer = setInterval(() => {
-    sweep().catch((error: unknown) => logger.error({ err: error }, 'qualification dead-letter sweep failed'));
-  }, config.dlqSweepIntervalMs);
-  sweepTimer.unref();
+  const deadLetters = copyFailuresToDeadLetters({
+    workers,
+    queues: [...queues.values()],
+    deadLetters: deps.deadLetters,
+    logger,
+    metrics: deps.metrics,
+    label: 'qualification',
+    sweepIntervalMs: config.dlqSweepIntervalMs,
+    // These workers retry through BullMQ attempts: only the last failure is final.
+    isFinal: async (job) => (await job.getState()) === 'failed',
+  });
 
   return {
     tenants: [...rulesByTenant.keys()],
@@ -263,16 +244,10 @@ export async function startQualification(deps: QualificationWorkersDeps): Promis
         );
       }
     },
-    sweep,
+    sweep: deadLetters.sweep,
     async close(deadlineMs) {
-      clearInterval(sweepTimer);
-      const graceful = Promise.all(workers.map((worker) => worker.close()));
-      const timedOut = await Promise.race([
-        graceful.then(() => false),
-        new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),
-      ]);
-      if (timedOut) await Promise.all(workers.map((worker) => worker.close(true)));
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      deadLetters.stop();
+      await closeWorkers(workers, [...queues.values()], deadlineMs, logger);
     },
   };
 }
