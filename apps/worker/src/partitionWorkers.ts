@@ -1,11 +1,12 @@
 import type { RelayConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
 import type { DeadLetters } from '@relay/queue';
-import { type Job, Queue, RateLimitError, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Queue, RateLimitError, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import { decideFailure, PermanentJobError } from './retryPolicy.js';
 import type { Semaphore } from './semaphore.js';
+import { SlotGatedWorker } from './slotGatedWorker.js';
 import { closeWorkers, copyFailuresToDeadLetters } from './workerLifecycle.js';
 
 /** The partition queues' rate-limit switch is how a retry keeps its job at the head; it needs a limiter to exist. */
@@ -28,7 +29,7 @@ export interface PartitionWorkersOptions<T extends PartitionJobData> {
   config: RelayConfig;
   /** Shared connection (maxRetriesPerRequest: null); each Worker duplicates it for its blocking reads. */
   connection: Redis;
-  /** Caps jobs run at once by this process across every partition worker that shares it. */
+  /** Caps jobs run at once by this process across every partition worker that shares it; a job is taken only with a slot. */
   semaphore: Semaphore;
   deadLetters: DeadLetters;
   logger: Logger;
@@ -85,7 +86,6 @@ export async function startPartitionWorkers<T extends PartitionJobData>(
 
   const process = async (job: Job, token?: string, signal?: AbortSignal) => {
     const started = performance.now();
-    await opts.semaphore.acquire();
     let data: T | undefined;
     try {
       data = opts.parse(job);
@@ -121,22 +121,25 @@ export async function startPartitionWorkers<T extends PartitionJobData>(
       if (decision.consumesAttempt) await job.updateData({ ...data, retries: retries + 1 });
       await queues.get(job.queueName)?.rateLimit(decision.delayMs);
       throw new RateLimitError();
-    } finally {
-      opts.semaphore.release();
     }
   };
 
   const workers = opts.names.map(
     (name) =>
-      new Worker(name, process, {
-        connection: opts.connection,
-        prefix: config.redisPrefix,
-        concurrency: 1,
-        limiter: HEAD_OF_LINE_LIMITER,
-        lockDuration: config.lockDurationMs,
-        stalledInterval: config.stalledIntervalMs,
-        maxStalledCount: 3,
-      }),
+      new SlotGatedWorker(
+        name,
+        process,
+        {
+          connection: opts.connection,
+          prefix: config.redisPrefix,
+          concurrency: 1,
+          limiter: HEAD_OF_LINE_LIMITER,
+          lockDuration: config.lockDurationMs,
+          stalledInterval: config.stalledIntervalMs,
+          maxStalledCount: 3,
+        },
+        opts.semaphore,
+      ),
   );
   const deadLetters = copyFailuresToDeadLetters({
     workers,
