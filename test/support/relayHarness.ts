@@ -31,8 +31,8 @@ export interface HarnessOptions {
   };
   /** The Chatwoot simulator's label mode (`seed`: unknown labels 404). */
   labelMode?: 'source' | 'seed';
-  /** Chatwoot budget of every tenant's token; default 100 per 60 s. */
-  budget?: { perWindow: number; windowMs: number };
+  /** Chatwoot budget of every tenant's token; default 10 000 per 60 s, 4 calls in flight. */
+  budget?: { perWindow: number; windowMs: number; maxConcurrent?: number };
   /** More tenants beside `dealer`: same account and inbox, their own WAHA session and Chatwoot token. */
   extraTenants?: Array<{
     id: string;
@@ -122,7 +122,7 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
       accountId: 1,
       inboxId: 1,
       // Generous unless a test is about the budget: spacing calls 600 ms apart would only slow the suite.
-      budget: opts.budget ?? { perWindow: 10_000, windowMs: 60_000 },
+      budget: { perWindow: 10_000, windowMs: 60_000, maxConcurrent: 4, ...opts.budget },
       webhookSecrets: spec.chatwootWebhook?.secrets ?? opts.chatwootWebhook?.secrets ?? [],
       webhookToken: spec.chatwootWebhook?.token ?? opts.chatwootWebhook?.token ?? null,
     },
@@ -159,6 +159,7 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
         ...(webhookToken ? { webhookToken } : {}),
         budgetPerWindow: budget.perWindow,
         budgetWindowSeconds: budget.windowMs / 1000,
+        maxConcurrentCalls: budget.maxConcurrent,
       },
       waha: { ...wahaRest, webhookHmacKey: webhookHmacKeys },
     }),

@@ -44,7 +44,7 @@ export async function runDemo(opts: { serve: boolean }): Promise<void> {
       apiToken: DEMO_TOKEN,
       accountId: 1,
       inboxId: 1,
-      budget: { perWindow: 100, windowMs: 60_000 },
+      budget: { perWindow: 100, windowMs: 60_000, maxConcurrent: 4 },
     },
     waha: { baseUrl: waha.url, apiKey: waha.apiKey, webhookHmacKeys: [DEMO_HMAC_KEY] },
     fromMeMode: 'outgoing',

@@ -28,7 +28,7 @@ const tenant = {
     apiToken: CHATWOOT_TOKEN,
     accountId: 1,
     inboxId: 1,
-    budget: { perWindow: 100, windowMs: 60_000 },
+    budget: { perWindow: 100, windowMs: 60_000, maxConcurrent: 4 },
   },
   waha: { baseUrl: 'http://w', apiKey: null, webhookHmacKeys: [] },
   fromMeMode: 'outgoing',

@@ -24,6 +24,11 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
     'Chatwoot requests this token may make in any sliding window, across all workers',
   ],
   ['CHATWOOT_BUDGET_WINDOW_SECONDS', '60', 'length of that window'],
+  [
+    'CHATWOOT_MAX_CONCURRENT_CALLS',
+    '4',
+    'Chatwoot requests this token may have in flight at once, across all workers',
+  ],
   ['WAHA_BASE_URL', '', 'WAHA URL (media downloads, lid lookups, sends)'],
   ['WAHA_API_KEY', '', 'WAHA X-Api-Key'],
   ['WAHA_SESSION', 'default', 'WAHA session routed to this tenant'],

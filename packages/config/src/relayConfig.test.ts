@@ -48,7 +48,7 @@ describe('loadConfig', () => {
           apiToken: 'secret-token',
           accountId: 3,
           inboxId: 7,
-          budget: { perWindow: 100, windowMs: 60_000 },
+          budget: { perWindow: 100, windowMs: 60_000, maxConcurrent: 4 },
         },
         waha: { baseUrl: 'http://waha:3000', apiKey: 'waha-key', webhookHmacKeys: ['hmac-1'] },
         fromMeMode: 'outgoing',
@@ -63,6 +63,7 @@ describe('loadConfig', () => {
       CHATWOOT_ACCOUNT_ID: 'x',
       REDIS_URL: 'localhost',
       FROM_ME_MODE: 'loud',
+      CHATWOOT_MAX_CONCURRENT_CALLS: '0',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
@@ -70,9 +71,10 @@ describe('loadConfig', () => {
         expect.stringMatching(/^REDIS_URL: must start with redis:\/\//),
         expect.stringMatching(/^CHATWOOT_ACCOUNT_ID: /),
         expect.stringMatching(/^FROM_ME_MODE: /),
+        expect.stringMatching(/^CHATWOOT_MAX_CONCURRENT_CALLS: /),
       ]),
     );
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(5);
   });
 
   it('names each missing single-tenant variable', () => {
@@ -90,7 +92,7 @@ describe('loadConfig', () => {
       `tenants:
   - id: dealer-a
     wahaSession: a
-    chatwoot: { baseUrl: "http://cw-a", apiToken: "ta", accountId: 1, inboxId: 2, budgetPerWindow: 50, budgetWindowSeconds: 3 }
+    chatwoot: { baseUrl: "http://cw-a", apiToken: "ta", accountId: 1, inboxId: 2, budgetPerWindow: 50, budgetWindowSeconds: 3, maxConcurrentCalls: 16 }
     waha: { baseUrl: "http://waha", webhookHmacKey: ["new", "old"] }
   - wahaSession: b
     chatwoot: { baseUrl: "http://cw-b", apiToken: "tb", accountId: 9, inboxId: 4 }
@@ -102,8 +104,8 @@ describe('loadConfig', () => {
     expect(
       config.tenants.map((t) => [t.id, t.chatwoot.budget, t.waha.webhookHmacKeys, t.fromMeMode]),
     ).toEqual([
-      ['dealer-a', { perWindow: 50, windowMs: 3000 }, ['new', 'old'], 'outgoing'],
-      ['b', { perWindow: 100, windowMs: 60_000 }, [], 'private_note'],
+      ['dealer-a', { perWindow: 50, windowMs: 3000, maxConcurrent: 16 }, ['new', 'old'], 'outgoing'],
+      ['b', { perWindow: 100, windowMs: 60_000, maxConcurrent: 4 }, [], 'private_note'],
     ]);
   });
 

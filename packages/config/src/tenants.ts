@@ -16,7 +16,7 @@ export interface TenantConfig {
     accountId: number;
     inboxId: number;
     /** Requests this token may make in any sliding window, shared by every worker process. */
-    budget: { perWindow: number; windowMs: number };
+    budget: { perWindow: number; windowMs: number; maxConcurrent: number };
     /** Secrets Chatwoot signs webhooks with (`X-Chatwoot-Signature`); more than one during a rotation. */
     webhookSecrets?: string[];
     /** Secret path segment of `/webhooks/chatwoot/<tenant>/<token>` for Chatwoot versions that do not sign. */
@@ -51,6 +51,7 @@ const tenantSchema = z.object({
     inboxId: positiveInt,
     budgetPerWindow: positiveInt.default(100),
     budgetWindowSeconds: z.coerce.number().positive().default(60),
+    maxConcurrentCalls: positiveInt.default(4),
     webhookSecret: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
     webhookToken: z.string().min(16, 'must be at least 16 characters').optional(),
   }),
@@ -92,6 +93,7 @@ function toTenant(raw: z.infer<typeof tenantSchema>): TenantConfig {
       budget: {
         perWindow: raw.chatwoot.budgetPerWindow,
         windowMs: Math.round(raw.chatwoot.budgetWindowSeconds * 1000),
+        maxConcurrent: raw.chatwoot.maxConcurrentCalls,
       },
       ...(raw.chatwoot.webhookSecret ? { webhookSecrets: listOf(raw.chatwoot.webhookSecret) } : {}),
       ...(raw.chatwoot.webhookToken ? { webhookToken: raw.chatwoot.webhookToken } : {}),

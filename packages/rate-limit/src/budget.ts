@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 export interface TokenBudget {
   perWindow: number;
   windowMs: number;
+  /** Calls of this token running at once across every process; default the limiter's `maxConcurrent`. */
+  maxConcurrent?: number;
 }
 
 /** Why a call was not made: the token is cooling down after a 429, or its budget would make it wait too long. */

@@ -28,7 +28,6 @@ export interface PoolOptions {
   /** Bottleneck's own client (scripts are defined on it; a subscriber is duplicated from it). */
   client: Redis;
   prefix: string;
-  maxConcurrent: number;
   jobExpirationMs: number;
   /** Redis keys of a key idle this long expire (Bottleneck `timeout`); the local instance is dropped before that. */
   idleTimeoutMs: number;
@@ -59,8 +58,8 @@ export class LimiterPool {
     return `${this.#opts.prefix}:rl:${hash}`;
   }
 
-  /** The live instance for `hash`, created with `minTime` if needed; replaced first if stale or idle near expiry. */
-  async acquire(hash: string, minTime: number): Promise<PoolEntry> {
+  /** The live instance for `hash`, created with these settings if needed; replaced first if stale or idle near expiry. */
+  async acquire(hash: string, settings: { minTime: number; maxConcurrent: number }): Promise<PoolEntry> {
     const now = Date.now();
     let entry = this.#entries.get(hash);
     const nearExpiry =
@@ -69,7 +68,7 @@ export class LimiterPool {
       this.invalidate(entry);
       entry = undefined;
     }
-    entry ??= this.#create(hash, minTime);
+    entry ??= this.#create(hash, settings);
     entry.lastUsed = now;
     await entry.ready;
     return entry;
@@ -144,13 +143,13 @@ export class LimiterPool {
     await Promise.resolve(this.#connection.disconnect(true)).catch(() => undefined);
   }
 
-  #create(hash: string, minTime: number): PoolEntry {
+  #create(hash: string, settings: { minTime: number; maxConcurrent: number }): PoolEntry {
     const limiter = new Bottleneck({
       id: this.id(hash),
       datastore: 'ioredis',
       connection: this.#connection,
-      minTime,
-      maxConcurrent: this.#opts.maxConcurrent,
+      minTime: settings.minTime,
+      maxConcurrent: settings.maxConcurrent,
       timeout: this.#opts.idleTimeoutMs,
     });
     const entry: PoolEntry = {

@@ -1,7 +1,7 @@
 import { startTestRedis, type TestRedis } from '@relay/testing';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   BudgetDeferral,
   createTokenLimiter,
@@ -121,6 +121,33 @@ describe('settings', () => {
     await second.schedule('k', budget, async () => 0);
     expect(await redis.hget(`b_${prefix}:rl:k_settings`, 'minTime')).toBe(String(spacingMs(budget)));
     expect(await redis.hget(`b_${prefix}:rl:k_settings`, 'maxConcurrent')).toBe('4');
+  });
+
+  it("keeps at most the budget's maxConcurrent calls of a key in flight across processes' limiters", async () => {
+    const prefix = testRedis.uniquePrefix('conc');
+    const limiters = [make({ prefix }), make({ prefix })];
+    const fast = { perWindow: 100_000, windowMs: 60_000, maxConcurrent: 2 };
+    let inFlight = 0;
+    let most = 0;
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const call = async () => {
+      most = Math.max(most, ++inFlight);
+      await gate;
+      inFlight--;
+    };
+    const calls = Array.from({ length: 6 }, (_, i) =>
+      limiters[i % 2]!.schedule('k', fast, call, { maxWaitMs: 60_000 }),
+    );
+    await vi.waitUntil(() => inFlight === 2);
+    await sleep(200); // would a third call start if the cap did not hold?
+    expect(inFlight).toBe(2);
+    release();
+    await Promise.all(calls);
+    expect(most).toBe(2);
+    expect(await redis.hget(`b_${prefix}:rl:k_settings`, 'maxConcurrent')).toBe('2');
   });
 });
 

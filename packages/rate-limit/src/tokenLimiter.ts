@@ -40,7 +40,7 @@ export interface TokenLimiterOptions {
   onWait?: (key: string, waitedMs: number) => void;
   /** Errors other than the handled Bottleneck defect (Redis connection errors and the like). */
   onError?: (err: Error) => void;
-  /** Cluster-wide concurrent calls per token. Default 4. */
+  /** Cluster-wide concurrent calls per token when its budget names none. Default 4. */
   maxConcurrent?: number;
   /** Bottleneck job `expiration`: a crashed process's slot is released after this. Default 30 000. */
   jobExpirationMs?: number;
@@ -66,7 +66,6 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
   const pool = new LimiterPool({
     client,
     prefix: opts.prefix,
-    maxConcurrent: opts.maxConcurrent ?? 4,
     jobExpirationMs: opts.jobExpirationMs ?? 30_000,
     idleTimeoutMs: opts.idleTimeoutMs ?? 5 * 60_000,
     onError,
@@ -74,14 +73,18 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
   const coolDowns = new CoolDownStore(client, opts.prefix, opts.coolDownCacheMs ?? 250);
   const defaultMaxWait = opts.maxWaitMs ?? 3_000;
   const skew = opts.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;
-  const maxConcurrent = opts.maxConcurrent ?? 4;
+  const defaultMaxConcurrent = opts.maxConcurrent ?? 4;
   let closed = false;
   const admissions = new Map<string, Promise<void>>();
 
   /** A live instance whose cluster settings exist and match this budget, and the expected wait on it. */
-  async function admit(key: string, minTime: number): Promise<{ entry: PoolEntry; waitMs: number }> {
+  async function admit(
+    key: string,
+    minTime: number,
+    maxConcurrent: number,
+  ): Promise<{ entry: PoolEntry; waitMs: number }> {
     for (let round = 0; ; round++) {
-      const entry = await pool.acquire(key, minTime);
+      const entry = await pool.acquire(key, { minTime, maxConcurrent });
       const state = await readClusterState(client, pool.id(key));
       if (!state.exists && round === 0) {
         // Expired or flushed under us: the next script call would hit the defect. Start a fresh instance.
@@ -109,6 +112,7 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
     const coolingUntil = await coolDowns.until(key);
     if (coolingUntil !== null) throw new BudgetDeferral('cool_down', key, coolingUntil);
     const minTime = spacingMs(budget, skew);
+    const maxConcurrent = budget.maxConcurrent ?? defaultMaxConcurrent;
     const maxWaitMs = callOpts.maxWaitMs ?? defaultMaxWait;
     const admittedAt = Date.now();
     const started = async () => {
@@ -132,7 +136,7 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
       let entry: PoolEntry;
       try {
         await previous;
-        const admission = await admit(key, minTime);
+        const admission = await admit(key, minTime, maxConcurrent);
         entry = admission.entry;
         if (admission.waitMs > maxWaitMs)
           throw new BudgetDeferral('budget', key, Date.now() + admission.waitMs);
