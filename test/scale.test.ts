@@ -1,4 +1,5 @@
-import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
+import { buildTextMessage, freePort, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
+import { Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
 
@@ -103,5 +104,50 @@ describe('scale-out', () => {
     );
     expect(atKill).toBeLessThan(200);
     expect(result).toEqual({ total: 200, lost: [], duplicated: [], outOfOrder: [] });
+  });
+
+  it('shares a backlog between worker processes: a process takes a partition only when it has a slot free', async () => {
+    relay = await startRelayHarness({
+      redisUrl: redis.url,
+      prefix: redis.uniquePrefix('share'),
+      budget: { ...UNTHROTTLED, maxConcurrent: 32 },
+      env: { WORKER_CONCURRENCY: '2' },
+    });
+    relay.chatwoot.setLatency(20);
+    // The backlog waits in paused partitions until both processes are ready, so neither gets a head start.
+    const { inboundPartitions, redisPrefix } = relay.config;
+    const partitions = Array.from(
+      { length: inboundPartitions },
+      (_, p) => new Queue(`inbound-dealer-p${p}`, { connection: { url: redis.url }, prefix: redisPrefix }),
+    );
+    await Promise.all(partitions.map((queue) => queue.pause()));
+    await postAll(relay);
+    const ports = [await freePort(), await freePort()];
+    await Promise.all(ports.map((port) => relay.spawnWorker({ WORKER_PORT: String(port) })));
+    await Promise.all(
+      ports.map((port) =>
+        waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok, {
+          what: `worker on :${port} ready`,
+          timeoutMs: 30_000,
+        }),
+      ),
+    );
+    await Promise.all(partitions.map((queue) => queue.resume()));
+    await waitForAll(relay);
+    const created = await Promise.all(
+      ports.map(async (port) => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        return [...text.matchAll(/^relay_jobs_total\{[^}]*outcome="created"[^}]*\} (\d+)/gm)].reduce(
+          (sum, match) => sum + Number(match[1]),
+          0,
+        );
+      }),
+    );
+    await Promise.all(partitions.map((queue) => queue.close()));
+    console.info(`[share] messages created per process: ${created.join(' / ')}`);
+    expect(created[0]! + created[1]!).toBe(CHATS * PER_CHAT);
+    // Equal slots, equal share; a process holding partitions it cannot run leaves the other one a trickle.
+    for (const count of created) expect(count).toBeGreaterThan(CHATS * PER_CHAT * 0.3);
+    expect(audit(relay)).toEqual({ total: 200, lost: [], duplicated: [], outOfOrder: [] });
   });
 });
