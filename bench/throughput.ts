@@ -1,17 +1,21 @@
 /**
  * End-to-end throughput: messages posted as signed WAHA webhooks through the relay ingress are mirrored by 1, 2 and
- * 4 spawned `relay worker` processes into a Chatwoot simulator with no rate limit and no latency (budget 10⁷ per
- * minute), and the mirrored messages per second are measured side by side.
+ * 4 spawned `relay worker` processes into a Chatwoot simulator with no rate limit (budget 10⁷ per minute, up to
+ * `--max-concurrent-calls` in flight, default 64) and a fixed answer latency (`--latency-ms`, default 0; the
+ * simulator answers any number of calls at once, so latency does not make Chatwoot the limit), and the mirrored
+ * messages per second are measured side by side.
  *
  *   node --import tsx bench/throughput.ts [--mode live|backlog] [--procs 1,2,4] [--chats 200] [--per-chat 10]
- *      [--concurrency 8] [--partitions 32]
+ *      [--concurrency 8] [--partitions 32] [--latency-ms 0]
+ *      [--max-concurrent-calls 64]
  *
  * Per run a fresh Redis prefix. `--mode live` (default): the workers are spawned and every /readyz answers 200, then
  * all messages are posted (16 at a time) and the rate is messages ÷ (last message created − first post).
  * `--mode backlog`: all messages are accepted first with no worker running, then the workers are spawned; the rate
  * is counted from the moment every worker's /readyz answers 200 to the last message created (messages created
  * before that are left out). The ingress and both simulators run in this process; its CPU share is printed so you
- * can see whether "Chatwoot" was the limit. Uses REDIS_URL, else redis://127.0.0.1:6379.
+ * can see whether "Chatwoot" was the limit, with Redis's and the whole machine's (from /proc/stat), which tell when
+ * the machine's CPUs are. Uses REDIS_URL, else redis://127.0.0.1:6379.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -28,6 +32,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     partitions: { type: 'string', default: '32' },
     mode: { type: 'string', default: 'live' },
+    'latency-ms': { type: 'string', default: '0' },
+    'max-concurrent-calls': { type: 'string', default: '64' },
   },
 });
 const procCounts = values.procs.split(',').map(Number);
@@ -35,16 +41,36 @@ const CHATS = Number(values.chats);
 const PER_CHAT = Number(values['per-chat']);
 const TOTAL = CHATS * PER_CHAT;
 const LIVE = values.mode !== 'backlog';
+const LATENCY_MS = Number(values['latency-ms']);
+const MAX_CONCURRENT_CALLS = Number(values['max-concurrent-calls']);
 
 const redis = new Redis(REDIS_URL);
 await printHeader('throughput.ts', redis);
 console.log(
   `${TOTAL} messages (${CHATS} new chats × ${PER_CHAT}), WORKER_CONCURRENCY=${values.concurrency}, ` +
     `INBOUND_PARTITIONS=${values.partitions}, mode ${LIVE ? 'live' : 'backlog'}; ` +
-    `Chatwoot simulator unthrottled, 0 ms latency\n`,
+    `Chatwoot simulator unthrottled (CHATWOOT_MAX_CONCURRENT_CALLS=${MAX_CONCURRENT_CALLS}), ${LATENCY_MS} ms latency\n`,
 );
 
 const chatId = (chat: number) => `3163${String(chat).padStart(7, '0')}@c.us`;
+
+const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
+
+/** Busy and total CPU time of the whole machine (all CPUs), from /proc/stat (Linux); null elsewhere. */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number) as number[];
+    const busy = user! + nice! + system! + irq! + softirq! + steal!;
+    return { busy, total: busy + idle! + iowait! };
+  } catch {
+    return null;
+  }
+}
 
 /** CPU seconds (user + system) of a process, from /proc (Linux); null elsewhere. */
 function cpuSeconds(pid: number | undefined): number | null {
@@ -80,6 +106,8 @@ interface Row {
   calls: number;
   workerCpu: string;
   benchCpu: string;
+  redisCpu: string;
+  machineCpu: string;
   audit: string;
 }
 
@@ -89,9 +117,10 @@ for (const procs of procCounts) {
   const relay = await startRelayHarness({
     redisUrl: REDIS_URL,
     prefix,
-    budget: { perWindow: 10_000_000, windowMs: 60_000 },
+    budget: { perWindow: 10_000_000, windowMs: 60_000, maxConcurrent: MAX_CONCURRENT_CALLS },
     env: { WORKER_CONCURRENCY: values.concurrency, INBOUND_PARTITIONS: values.partitions },
   });
+  relay.chatwoot.setLatency(LATENCY_MS);
   const workers: SpawnedWorker[] = [];
   try {
     if (!LIVE) await postAll(relay);
@@ -103,6 +132,8 @@ for (const procs of procCounts) {
     const callsAtReady = relay.chatwoot.requests.length;
     const cpuAtReady = workers.map((w) => cpuSeconds(w.child.pid));
     const benchCpuAtReady = process.cpuUsage();
+    const redisCpuAtReady = cpuSeconds(redisPid);
+    const machineAtReady = machineCpu();
     if (LIVE) await postAll(relay);
     while (relay.chatwoot.allMessages(1).length < TOTAL) {
       if (performance.now() - readyAt > 300_000) throw new Error(`${procs}p: timed out`);
@@ -115,6 +146,8 @@ for (const procs of procCounts) {
       return now === null || before == null ? '?' : `${fmt(((now - before) / seconds) * 100)}`;
     });
     const bench = process.cpuUsage(benchCpuAtReady);
+    const redisCpu = cpuSeconds(redisPid);
+    const machine = machineCpu();
     const messages = relay.chatwoot.allMessages(1);
     const contents = new Set(messages.map((m) => m.content));
     rows.push({
@@ -125,6 +158,14 @@ for (const procs of procCounts) {
       calls: relay.chatwoot.requests.length - callsAtReady,
       workerCpu: `${workerCpu.join(' / ')} %`,
       benchCpu: `${fmt(((bench.user + bench.system) / 1e6 / seconds) * 100)} %`,
+      redisCpu:
+        redisCpu === null || redisCpuAtReady === null
+          ? '?'
+          : `${fmt(((redisCpu - redisCpuAtReady) / seconds) * 100)} %`,
+      machineCpu:
+        machine && machineAtReady
+          ? `${fmt(((machine.busy - machineAtReady.busy) / (machine.total - machineAtReady.total)) * 100)} %`
+          : '?',
       audit: `${messages.length} created, ${contents.size} distinct`,
     });
   } finally {
@@ -145,6 +186,8 @@ console.log(
       'Chatwoot calls',
       'CPU per worker',
       'CPU of ingress+simulators',
+      'CPU of Redis',
+      'machine CPU busy',
       'audit',
     ],
     rows.map((r) => [
@@ -156,6 +199,8 @@ console.log(
       String(r.calls),
       r.workerCpu,
       r.benchCpu,
+      r.redisCpu,
+      r.machineCpu,
       r.audit,
     ]),
   ),
