@@ -6,11 +6,9 @@ import type { Logger } from '@relay/observability';
 import type { InboundJobData, MessageLedger } from '@relay/queue';
 import type { Redis } from 'ioredis';
 import type { ChatCache, ChatEntry } from '../chatCache.js';
-import { upsertContact } from '../contactUpsert.js';
-import { isReusable, upsertConversation } from '../conversationUpsert.js';
+import { conversationForChat } from '../chatConversation.js';
 import { type ChatIdentity, chatIdentity } from '../identity.js';
 import { mediaNote, messageContent } from '../messageContent.js';
-import { withRedisLock } from '../redisLock.js';
 import type { TenantRuntime } from '../tenantRuntime.js';
 
 /** What became of one inbound message. */
@@ -30,7 +28,6 @@ export interface InboundDeps {
 }
 
 const RECONCILE_PAGES = 5;
-const CONTACT_LOCK = { ttlMs: 30_000, waitMs: 35_000 };
 
 /** Looks for a message we may have created before a crash: Chatwoot keeps our `source_id` (chatwoot-api.md §6.2). */
 export async function findBySourceId(
@@ -70,60 +67,6 @@ async function resolveIdentity(
     }
   }
   return chatIdentity(message, lidPhone);
-}
-
-/** Contact and conversation of the chat, from the cache when it is fresh, else from Chatwoot. */
-async function resolveConversation(deps: InboundDeps, message: InboundMessage): Promise<number> {
-  const { tenant, chatCache, config, signal } = deps;
-  const tenantId = tenant.config.id;
-  const cached = await chatCache.get(tenantId, message.chatId);
-  const fresh =
-    cached.conversationId !== undefined &&
-    cached.conversationCheckedAt !== undefined &&
-    Date.now() - cached.conversationCheckedAt < config.conversationCacheTtlMs;
-  if (fresh && cached.conversationId !== undefined) return cached.conversationId;
-
-  const lock = await tenant.lockToSingleConversation(signal);
-  if (cached.conversationId !== undefined && !lock) {
-    try {
-      const conversation = await tenant.chatwoot.getConversation(cached.conversationId, { signal });
-      if (isReusable(conversation)) {
-        await chatCache.set(tenantId, message.chatId, { conversationCheckedAt: Date.now() });
-        return conversation.id;
-      }
-    } catch (error) {
-      if (!(isChatwootError(error) && error.kind === 'not_found')) throw error;
-    }
-  }
-
-  const identity = await resolveIdentity(deps, message, cached);
-  // One contact may be reached through two chats (`@lid` and `@c.us`) in different partitions.
-  const lockKey = `${config.redisPrefix}:t:${tenantId}:lock:contact:${identity.identifier}`;
-  return withRedisLock(deps.redis, lockKey, CONTACT_LOCK, async () => {
-    const { created, ...contact } =
-      cached.contactId !== undefined &&
-      cached.sourceId !== undefined &&
-      cached.identifier === identity.identifier
-        ? { contactId: cached.contactId, sourceId: cached.sourceId, created: false }
-        : await upsertContact(tenant.chatwoot, tenant.config.chatwoot.inboxId, identity, signal);
-    const conversationId = await upsertConversation(
-      tenant.chatwoot,
-      {
-        ...contact,
-        inboxId: tenant.config.chatwoot.inboxId,
-        lockToSingleConversation: lock,
-        newContact: created,
-      },
-      signal,
-    );
-    await chatCache.set(tenantId, message.chatId, {
-      identifier: identity.identifier,
-      ...contact,
-      conversationId,
-      conversationCheckedAt: Date.now(),
-    });
-    return conversationId;
-  });
 }
 
 async function downloadAttachments(deps: InboundDeps, message: InboundMessage) {
@@ -217,7 +160,9 @@ export async function handleInboundMessage(data: InboundJobData, deps: InboundDe
   };
 
   for (let pass = 1; ; pass++) {
-    const conversationId = await resolveConversation(deps, message);
+    const conversationId = await conversationForChat(deps, message.chatId, (cached) =>
+      resolveIdentity(deps, message, cached),
+    );
     await deps.ledger.markPending(tenantId, message.rawId, { conversationId, jobId: deps.jobId });
     try {
       const created = await deps.tenant.chatwoot.createMessage(conversationId, input, {

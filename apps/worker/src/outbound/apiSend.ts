@@ -1,9 +1,6 @@
-import { isChatwootError } from '@relay/chatwoot-client';
 import type { OutboundApiData } from '@relay/queue';
-import { upsertContact } from '../contactUpsert.js';
-import { isReusable, upsertConversation } from '../conversationUpsert.js';
+import { conversationForChat } from '../chatConversation.js';
 import { findBySourceId } from '../handlers/inboundMessage.js';
-import { withRedisLock } from '../redisLock.js';
 import type { OutboundDeps } from './deps.js';
 import { handleSend, type SendOutcome } from './sendMessage.js';
 
@@ -12,57 +9,6 @@ export interface ApiSendResult {
   outcome: SendOutcome;
   conversationId: number;
   chatwootMessageId: number;
-}
-
-const CONTACT_LOCK = { ttlMs: 30_000, waitMs: 35_000 };
-
-/** The chat's conversation: cached when fresh and reusable, else contact + conversation upsert (as inbound does). */
-async function conversationOf(data: OutboundApiData, deps: OutboundDeps): Promise<number> {
-  const { tenant, chatCache, signal } = deps;
-  const tenantId = tenant.config.id;
-  const cached = await chatCache.get(tenantId, data.chatId);
-  if (
-    cached.conversationId !== undefined &&
-    cached.conversationCheckedAt !== undefined &&
-    Date.now() - cached.conversationCheckedAt < deps.config.conversationCacheTtlMs
-  )
-    return cached.conversationId;
-  const lock = await tenant.lockToSingleConversation(signal);
-  if (cached.conversationId !== undefined && !lock) {
-    try {
-      const conversation = await tenant.chatwoot.getConversation(cached.conversationId, { signal });
-      if (isReusable(conversation)) return conversation.id;
-    } catch (error) {
-      if (!(isChatwootError(error) && error.kind === 'not_found')) throw error;
-    }
-  }
-  const identity = { identifier: data.chatId, phone: data.phone, name: data.phone ?? data.chatId };
-  const lockKey = `${deps.config.redisPrefix}:t:${tenantId}:lock:contact:${identity.identifier}`;
-  return withRedisLock(deps.redis, lockKey, CONTACT_LOCK, async () => {
-    const { created, ...contact } = await upsertContact(
-      tenant.chatwoot,
-      tenant.config.chatwoot.inboxId,
-      identity,
-      signal,
-    );
-    const conversationId = await upsertConversation(
-      tenant.chatwoot,
-      {
-        ...contact,
-        inboxId: tenant.config.chatwoot.inboxId,
-        lockToSingleConversation: lock,
-        newContact: created,
-      },
-      signal,
-    );
-    await chatCache.set(tenantId, data.chatId, {
-      identifier: identity.identifier,
-      ...contact,
-      conversationId,
-      conversationCheckedAt: Date.now(),
-    });
-    return conversationId;
-  });
 }
 
 /**
@@ -82,7 +28,14 @@ export async function handleApiSend(data: OutboundApiData, deps: OutboundDeps): 
     conversationId = record.conversationId;
     chatwootMessageId = record.chatwootMessageId;
   } else {
-    conversationId = record?.state === 'pending' ? record.conversationId : await conversationOf(data, deps);
+    conversationId =
+      record?.state === 'pending'
+        ? record.conversationId
+        : await conversationForChat(deps, data.chatId, async () => ({
+            identifier: data.chatId,
+            phone: data.phone,
+            name: data.phone ?? data.chatId,
+          }));
     if (record?.state === 'pending')
       chatwootMessageId = await findBySourceId(deps.tenant.chatwoot, conversationId, sourceId, deps.signal);
     if (chatwootMessageId === null) {
