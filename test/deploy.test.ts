@@ -1,12 +1,29 @@
 /**
- * Static checks of the deployment files: every Kubernetes manifest under deploy/k8s parses and is wired together
- * (selectors, probes, autoscaler targets), docker-compose.yml has both profiles and a durable Redis, and the
- * Dockerfile copies every workspace manifest. `kubectl`/`docker compose` are not needed.
+ * Checks of the deployment files: every Kubernetes manifest under deploy/k8s parses, passes the schema of its
+ * apiVersion/kind (kubernetes-models, KEDA's models) and is wired together (selectors, probes, autoscaler targets);
+ * docker-compose.yml passes `docker compose config` (or Debian's docker-compose 1.29) for both profiles and has a
+ * durable Redis; the Dockerfile copies every workspace manifest. `kubectl` and a Docker engine are not needed.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, Secret, Service } from 'kubernetes-models/v1';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, parseDocument } from 'yaml';
+import { z } from 'zod';
 import { REPO_ROOT } from './support/relayHarness.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are untyped YAML, checked field by field below.
@@ -44,6 +61,83 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
 const name = (m: Manifest) => `${m.file}: ${m.doc.kind}/${m.doc.metadata?.name}`;
 
+/**
+ * kustomize's Kustomization is no cluster object, so kubernetes-models has no model of it: these are the fields of
+ * kustomize's `Kustomization` type that kustomization.yaml uses, typed as kustomize reads them. Strict, so a field
+ * outside this list fails until it is added here.
+ */
+const Kustomization = z.strictObject({
+  apiVersion: z.literal('kustomize.config.k8s.io/v1beta1'),
+  kind: z.literal('Kustomization'),
+  metadata: z.strictObject({ name: z.string() }).optional(),
+  namespace: z.string().optional(),
+  labels: z
+    .array(
+      z.strictObject({
+        pairs: z.record(z.string(), z.string()),
+        includeSelectors: z.boolean().optional(),
+        includeTemplates: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+  images: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        newName: z.string().optional(),
+        newTag: z.string().optional(),
+        digest: z.string().optional(),
+      }),
+    )
+    .optional(),
+  resources: z.array(z.string()).optional(),
+});
+
+// Each model types its input; a manifest is untyped YAML, which `validate()` is here to check.
+const model = (Model: new (data: never) => { validate(): void }) => (doc: Doc) =>
+  new Model(doc as never).validate();
+
+/** The schema of each `apiVersion kind` used under deploy/k8s. A kind missing here fails; none is skipped. */
+const SCHEMAS: Record<string, (doc: Doc) => void> = {
+  'v1 Namespace': model(Namespace),
+  'v1 ConfigMap': model(ConfigMap),
+  'v1 Secret': model(Secret),
+  'v1 Service': model(Service),
+  'apps/v1 Deployment': model(Deployment),
+  'apps/v1 StatefulSet': model(StatefulSet),
+  'policy/v1 PodDisruptionBudget': model(PodDisruptionBudget),
+  'autoscaling/v2 HorizontalPodAutoscaler': model(HorizontalPodAutoscaler),
+  'keda.sh/v1alpha1 ScaledObject': model(ScaledObject),
+  'kustomize.config.k8s.io/v1beta1 Kustomization': (doc) => {
+    const result = Kustomization.safeParse(doc);
+    if (!result.success)
+      throw new Error(result.error.issues.map((i) => `data/${i.path.join('/')} ${i.message}`).join('; '));
+  },
+};
+
+/** Throws `<file>: <Kind>/<name>: <schema error>` unless the document passes the schema of its apiVersion/kind. */
+function validateManifest(m: Manifest): void {
+  const validate = SCHEMAS[`${m.doc.apiVersion} ${m.doc.kind}`];
+  if (!validate)
+    throw new Error(`${name(m)}: no schema for ${m.doc.apiVersion} ${m.doc.kind}; add it to SCHEMAS`);
+  try {
+    validate(m.doc);
+  } catch (error) {
+    throw new Error(`${name(m)}: ${(error as Error).message}`);
+  }
+}
+
+function schemaErrors(ms: Manifest[]): string[] {
+  return ms.flatMap((m) => {
+    try {
+      validateManifest(m);
+      return [];
+    } catch (error) {
+      return [(error as Error).message];
+    }
+  });
+}
+
 describe('Kubernetes manifests (deploy/k8s)', () => {
   it('parse, and every document has apiVersion, kind and metadata.name', () => {
     expect(manifests.length).toBeGreaterThan(10);
@@ -52,6 +146,54 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(typeof doc.kind, file).toBe('string');
       expect(doc.metadata?.name, `${file}: ${doc.kind} without metadata.name`).toMatch(/^[a-z0-9-]+$/);
     }
+  });
+
+  it('pass the Kubernetes schema of their apiVersion and kind (KEDA and kustomize included)', () => {
+    expect(schemaErrors(manifests)).toEqual([]);
+  });
+
+  it('schema check rejects broken copies of real manifests (negative control)', () => {
+    const find = (kind: string, metadataName: string) =>
+      manifests.find((m) => m.doc.kind === kind && m.doc.metadata.name === metadataName)!;
+    const broken = (m: Manifest, edit: (doc: Doc) => void): Manifest => {
+      const doc = structuredClone(m.doc);
+      edit(doc);
+      return { file: m.file, doc };
+    };
+    const ingress = find('Deployment', 'relay-ingress');
+    const cases: [Manifest, RegExp][] = [
+      [
+        broken(ingress, (doc) => {
+          doc.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+        }),
+        /ingress\.yaml: Deployment\/relay-ingress: .*containers\/0\/ports\/0\/containerPort must be integer/,
+      ],
+      [
+        broken(ingress, (doc) => {
+          delete doc.spec.template.spec.containers[0].name;
+        }),
+        /containers\/0 must have required property name/,
+      ],
+      [
+        broken(ingress, (doc) => {
+          doc.apiVersion = 'apps/v1beta1';
+        }),
+        /no schema for apps\/v1beta1 Deployment/,
+      ],
+      [
+        broken(find('ScaledObject', 'relay-worker'), (doc) => {
+          delete doc.spec.triggers[0].type;
+        }),
+        /ScaledObject\/relay-worker: .*triggers\/0 must have required property type/,
+      ],
+      [
+        broken(find('Kustomization', 'chatwoot-relay'), (doc) => {
+          doc.resource = doc.resources;
+        }),
+        /Kustomization\/chatwoot-relay: .*Unrecognized key: "resource"/,
+      ],
+    ];
+    for (const [manifest, error] of cases) expect(() => validateManifest(manifest)).toThrow(error);
   });
 
   it('have a Deployment per role, each running the one image with its role as the command', () => {
@@ -179,6 +321,50 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   });
 });
 
+const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+const DEFAULT_SERVICES = ['dashboard', 'ingress', 'redis', 'worker'];
+const FULL_SERVICES = [
+  ...DEFAULT_SERVICES,
+  'chatwoot',
+  'chatwoot-migrate',
+  'chatwoot-postgres',
+  'chatwoot-redis',
+  'chatwoot-sidekiq',
+  'waha',
+];
+
+let composeBinary: string[] | undefined;
+/** `docker compose` (v2) when it answers, else Debian's `docker-compose` (1.29); neither is a failure, not a skip. */
+function composeCommand(): string[] {
+  if (composeBinary) return composeBinary;
+  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0)
+    composeBinary = ['docker', 'compose'];
+  else if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0)
+    composeBinary = ['docker-compose'];
+  else
+    throw new Error(
+      'neither `docker compose` nor `docker-compose` runs: `apt-get install docker-compose` (.ci/run does)',
+    );
+  return composeBinary;
+}
+
+/**
+ * Runs `config` on a compose file with `projectDir` as the project directory, whose .env is .env.example: the file is
+ * checked as a clean clone plus `cp .env.example .env` sees it, and a developer's own .env (secrets) stays out. The
+ * environment is PATH and HOME only, so exported COMPOSE_PROFILES or ${…} values change nothing.
+ */
+function composeConfig(projectDir: string, file: string, profile: string | undefined, ...args: string[]) {
+  const [bin, ...sub] = composeCommand();
+  const profileArgs = profile ? ['--profile', profile] : [];
+  const result = spawnSync(
+    bin!,
+    [...sub, '-f', file, '--project-directory', projectDir, ...profileArgs, 'config', ...args],
+    { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+  );
+  const where = `${[bin, ...sub].join(' ')}${profile ? ` --profile ${profile}` : ''} config ${args.join(' ')}`;
+  return { ...result, where: `${where}: ${result.error?.message ?? result.stderr}` };
+}
+
 describe('docker-compose.yml', () => {
   const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as Doc;
   const services = compose.services as Record<string, Doc>;
@@ -214,6 +400,42 @@ describe('docker-compose.yml', () => {
     expect(services['chatwoot-sidekiq']!.command).toContain('sidekiq');
     expect(services.waha!.image).toMatch(/^devlikeapro\/waha:/);
     expect(services.waha!.environment.WHATSAPP_HOOK_URL).toBe('http://ingress:3000/webhooks/waha');
+  });
+
+  describe('validated by `docker compose config` (or docker-compose 1.29)', () => {
+    let projectDir = '';
+    beforeAll(() => {
+      projectDir = mkdtempSync(join(tmpdir(), 'relay-compose-'));
+      copyFileSync(join(REPO_ROOT, '.env.example'), join(projectDir, '.env'));
+    });
+    afterAll(() => rmSync(projectDir, { recursive: true, force: true }));
+
+    it.each([
+      ['the default profile', undefined, DEFAULT_SERVICES],
+      ['the `full` profile', 'full', FULL_SERVICES],
+    ])('accepts %s and runs its services', (_, profile, expected) => {
+      const check = composeConfig(projectDir, COMPOSE_FILE, profile, '-q');
+      expect(check.status, check.where).toBe(0);
+      const normalised = composeConfig(projectDir, COMPOSE_FILE, profile);
+      expect(normalised.status, normalised.where).toBe(0);
+      // Whether `config` leaves out the services of inactive profiles or prints them with their `profiles` depends
+      // on the version: count only the active ones.
+      const normalisedServices = (parse(normalised.stdout) as Doc).services as Record<string, Doc>;
+      const active = Object.entries(normalisedServices)
+        .filter(([, spec]) => !spec.profiles || spec.profiles.includes(profile))
+        .map(([service]) => service);
+      expect(active.sort()).toEqual([...expected].sort());
+    });
+
+    it('rejects a broken copy of docker-compose.yml (negative control)', () => {
+      const document = parseDocument(readFileSync(COMPOSE_FILE, 'utf8'));
+      document.setIn(['services', 'worker', 'replica'], 3);
+      const brokenFile = join(projectDir, 'broken-compose.yml');
+      writeFileSync(brokenFile, document.toString());
+      const check = composeConfig(projectDir, brokenFile, undefined, '-q');
+      expect(check.status, check.where).not.toBe(0);
+      expect(check.stderr).toMatch(/replica/);
+    });
   });
 
   it('only depends on services it defines', () => {
