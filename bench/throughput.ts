@@ -48,7 +48,7 @@ const redis = new Redis(REDIS_URL);
 await printHeader('throughput.ts', redis);
 console.log(
   `${TOTAL} messages (${CHATS} new chats × ${PER_CHAT}), WORKER_CONCURRENCY=${values.concurrency}, ` +
-    `INBOUND_PARTITIONS=${values.partitions}, mode ${LIVE ? 'live' : 'backlog'}; ` +
+    `INBOUND_PARTITIONS=${values.partitions}, lock 30 s, stalled check 30 s, mode ${LIVE ? 'live' : 'backlog'}; ` +
     `Chatwoot simulator unthrottled (CHATWOOT_MAX_CONCURRENT_CALLS=${MAX_CONCURRENT_CALLS}), ${LATENCY_MS} ms latency\n`,
 );
 
@@ -118,7 +118,14 @@ for (const procs of procCounts) {
     redisUrl: REDIS_URL,
     prefix,
     budget: { perWindow: 10_000_000, windowMs: 60_000, maxConcurrent: MAX_CONCURRENT_CALLS },
-    env: { WORKER_CONCURRENCY: values.concurrency, INBOUND_PARTITIONS: values.partitions },
+    // Production lock and stalled-check timing, not the harness's test-speed settings (a stalled check per
+    // partition worker per second would be measured as the relay's cost).
+    env: {
+      WORKER_CONCURRENCY: values.concurrency,
+      INBOUND_PARTITIONS: values.partitions,
+      WORKER_LOCK_DURATION_MS: '30000',
+      WORKER_STALLED_INTERVAL_MS: '30000',
+    },
   });
   relay.chatwoot.setLatency(LATENCY_MS);
   const workers: SpawnedWorker[] = [];
