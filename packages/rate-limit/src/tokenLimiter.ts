@@ -42,7 +42,10 @@ export interface TokenLimiterOptions {
   onError?: (err: Error) => void;
   /** Cluster-wide concurrent calls per token when its budget names none. Default 4. */
   maxConcurrent?: number;
-  /** Bottleneck job `expiration`: a crashed process's slot is released after this. Default 30 000. */
+  /**
+   * Bottleneck job `expiration`: a crashed process's in-flight calls keep their `maxConcurrent` slots this long.
+   * Default 12 000: a slot is held for one HTTP call, which the Chatwoot client times out after 10 s.
+   */
   jobExpirationMs?: number;
   /** A token idle this long has its Redis state expire (Bottleneck `timeout`). Default 5 min. */
   idleTimeoutMs?: number;
@@ -66,7 +69,7 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
   const pool = new LimiterPool({
     client,
     prefix: opts.prefix,
-    jobExpirationMs: opts.jobExpirationMs ?? 30_000,
+    jobExpirationMs: opts.jobExpirationMs ?? 12_000,
     idleTimeoutMs: opts.idleTimeoutMs ?? 5 * 60_000,
     onError,
   });
