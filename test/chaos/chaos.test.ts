@@ -5,6 +5,7 @@ import {
   buildChatwootMessageWebhook,
   buildEdited,
   buildTextMessage,
+  type ChatwootSimulator,
   type RedisServer,
   type SimRequest,
   startRedisServer,
@@ -17,14 +18,26 @@ import {
   type SpawnedWorker,
   startRelayHarness,
 } from '../support/relayHarness.js';
-import { checkInvariants, type InvariantReport, missing, token } from './invariants.js';
-import { deadTokens, deliver, readDeadLetters, seeded, sleep, tokenHash } from './senders.js';
+import { checkInvariants, deadLetterToken, type InvariantReport, missing, token } from './invariants.js';
+import {
+  createDeliveryStats,
+  deadTokens,
+  deliver,
+  deliverySummary,
+  discardDeadLetters,
+  readDeadLetters,
+  seeded,
+  sleep,
+  tokenHash,
+} from './senders.js';
 
 /**
  * The chaos suite (issue 7): messages and agent replies through the real ingress while workers are SIGKILLed and
  * SIGTERMed, Redis is SIGKILLed and restarted (AOF, fsync always), Chatwoot answers 5xx, hangs and 429 storms, and
- * webhooks are redelivered and arrive out of order. The invariants are read from the simulators' own logs; the
- * negative controls prove the same checks see a loss and a duplicate when there is one.
+ * webhooks are redelivered and arrive out of order. One chat's contact is refused by Chatwoot for good, so its
+ * messages must end in the DLQ with their reason; while Redis is down webhooks keep arriving and must be refused
+ * with 503 + Retry-After. The invariants are read from the simulators' own logs; the negative controls prove the
+ * same checks see a loss, a duplicate and an undelivered message missing from the DLQ when there is one.
  */
 
 let relay: RelayHarness | undefined;
@@ -42,13 +55,33 @@ const PER_CHAT = 12;
 /** Agent replies per chat, posted after customer messages 4 and 8. */
 const REPLIES = 2;
 const BUDGET = { perWindow: 60, windowMs: 1000 };
+/** A chat Chatwoot refuses for good: each of its messages can only end in the DLQ. */
+const DEAD_CHAT = CHATS;
+const DEAD_MESSAGES = 3;
+/** Chats that post only while Redis is down (chats `CHATS + 1` …), each message retried until accepted. */
+const OUTAGE_CHATS = 2;
+const OUTAGE_MESSAGES = 3;
 const chatId = (chat: number) => `3169000${String(chat).padStart(4, '0')}@c.us`;
 const rawIdOf = (envelope: { payload: unknown }) =>
   (envelope.payload as { id: string }).id.split('_')[2] ?? '';
 
 function report(scenario: string, result: InvariantReport, extra: Record<string, unknown> = {}) {
-  const { lostTokens, duplicatedTokens, ...counts } = result;
+  const { lostTokens, duplicatedTokens, deadLetteredTokens, ...counts } = result;
   console.info(`[chaos] ${JSON.stringify({ scenario, ...counts, ...extra })}`);
+}
+
+/**
+ * Chatwoot refuses to create this chat's contact with a 422 (as for a phone it does not accept), every time: a
+ * permanent failure, so each of the chat's messages goes straight to the DLQ.
+ */
+function refuseContactOf(chatwoot: ChatwootSimulator, chat: string) {
+  chatwoot.injectFault({
+    endpoint: 'POST /contacts',
+    requestBody: new RegExp(chat.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
+    status: 422,
+    responseBody: { message: 'Phone number should be in e164 format', attributes: ['phone_number'] },
+    count: Number.POSITIVE_INFINITY,
+  });
 }
 
 async function startRelay(redisUrl: string, env: Record<string, string> = {}) {
@@ -74,9 +107,10 @@ describe('chaos', () => {
     redis = await startRedisServer({ appendonly: true });
     const harness = await startRelay(redis.url);
     harness.chatwoot.setLatency(10);
+    refuseContactOf(harness.chatwoot, chatId(DEAD_CHAT));
     const workers: SpawnedWorker[] = await Promise.all([harness.spawnWorker(), harness.spawnWorker()]);
     const acknowledged = new Set<string>();
-    const stats = { attempts: 0, refused: 0 };
+    const stats = createDeliveryStats();
     const postWaha = (envelope: object, t: string | null) =>
       deliver(() => harness.post(envelope), t, acknowledged, stats);
 
@@ -172,6 +206,29 @@ describe('chaos', () => {
       }
     };
 
+    // The refused chat posts beside the others, with redeliveries.
+    const deadChatTraffic = async () => {
+      const sent: object[] = [];
+      for (let i = 0; i < DEAD_MESSAGES; i++) {
+        const envelope = buildTextMessage({ chatId: chatId(DEAD_CHAT), body: token(DEAD_CHAT, 'm', i) });
+        await postWaha(envelope, token(DEAD_CHAT, 'm', i));
+        sent.push(envelope);
+        if (rng.next() < 0.5) await postWaha(sent[rng.between(0, sent.length - 1)] as object, null);
+        await sleep(rng.between(150, 450));
+      }
+    };
+    // Webhooks that arrive while Redis is down: each is refused (503) and retried until it is accepted.
+    const outageTraffic = () =>
+      Promise.all(
+        Array.from({ length: OUTAGE_CHATS }, async (_, k) => {
+          const chat = CHATS + 1 + k;
+          for (let i = 0; i < OUTAGE_MESSAGES; i++) {
+            const envelope = buildTextMessage({ chatId: chatId(chat), body: token(chat, 'm', i) });
+            await postWaha(envelope, token(chat, 'm', i));
+          }
+        }),
+      );
+
     const events: string[] = [];
     let sigtermExit: number | null = null;
     const chaos = async () => {
@@ -200,16 +257,33 @@ describe('chaos', () => {
       harness.chatwoot.setRateLimit(null);
       events.push('SIGKILL redis');
       await redis?.kill('SIGKILL');
-      await sleep(rng.between(800, 1500)); // long enough for webhooks to be refused (503) and retried
+      stats.redisDown = true;
+      const outage = outageTraffic();
+      // Down for the schedule's time and until the ingress has refused a webhook for it: the ingress waits up to
+      // 1 s for a reconnect before it answers 503, so a shorter outage is ridden out, not refused.
+      await Promise.all([
+        sleep(rng.between(800, 1500)),
+        waitFor(() => stats.unavailableDuringOutage > 0, {
+          what: 'a webhook answered 503 while Redis is down',
+          timeoutMs: 15_000,
+          describe: () => deliverySummary(stats),
+        }),
+      ]);
+      stats.redisDown = false;
       await redis?.restart();
       events.push('redis restarted');
       await sleep(rng.between(300, 800));
       events.push('SIGKILL worker');
       await respawn(rng.between(0, 1), 'SIGKILL');
+      await outage;
     };
 
     const started = Date.now();
-    await Promise.all([chaos(), ...Array.from({ length: CHATS }, (_, chat) => chatTraffic(chat))]);
+    await Promise.all([
+      chaos(),
+      deadChatTraffic(),
+      ...Array.from({ length: CHATS }, (_, chat) => chatTraffic(chat)),
+    ]);
 
     let dead = deadTokens(await readDeadLetters(harness));
     await waitFor(
@@ -225,40 +299,60 @@ describe('chaos', () => {
       },
     );
     await sleep(1500); // let a late duplicate show up
+    const deadLetters = await readDeadLetters(harness);
     const result = checkInvariants({
       chatwoot: harness.chatwoot,
       waha: harness.waha,
       acknowledged,
-      deadLetters: await readDeadLetters(harness),
+      deadLetters,
       budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
       ownRequests,
     });
     report('chaos', result, {
       seed,
       chats: CHATS,
-      webhookAttempts: stats.attempts,
-      refusedOrFailed: stats.refused,
+      deadLetterClasses: [...new Set(deadLetters.map((d) => d.errorClass))],
+      webhooks: deliverySummary(stats),
       sigtermExit,
       events,
       seconds: (Date.now() - started) / 1000,
     });
     expect(sigtermExit).toBe(143);
-    expect(result.acknowledged).toBe(CHATS * PER_CHAT + CHATS / 2 + CHATS * REPLIES);
+    expect(result.acknowledged).toBe(
+      CHATS * PER_CHAT + CHATS / 2 + CHATS * REPLIES + DEAD_MESSAGES + OUTAGE_CHATS * OUTAGE_MESSAGES,
+    );
     expect(result).toMatchObject({
       lost: 0,
       duplicated: 0,
       outOfOrderChats: 0,
       editsBeforeOriginal: 0,
       deadLettersWithoutReason: 0,
+      deadLetteredAndDelivered: 0,
       windowsOver: 0,
     });
+    // Exactly the refused chat's messages are in the DLQ, one entry each, with the permanent reason.
+    expect(result.deadLetteredTokens).toEqual(
+      Array.from({ length: DEAD_MESSAGES }, (_, i) => token(DEAD_CHAT, 'm', i)).sort(),
+    );
+    expect(result.deadLettered).toBe(DEAD_MESSAGES);
+    for (const entry of deadLetters) {
+      expect(entry).toMatchObject({
+        errorClass: 'chatwoot_validation',
+        lastError: expect.stringMatching(/e164/),
+      });
+    }
+    // The Redis outage was answered 503 + Retry-After, promptly, and every refused webhook got through later.
+    expect(stats.unavailableDuringOutage).toBeGreaterThanOrEqual(1);
+    expect(stats.unavailableWithoutRetryAfter).toBe(0);
+    expect(stats.slowestUnavailableMs).toBeLessThan(5000);
+    expect(stats.gaveUp).toBe(0);
   }, 180_000);
 
   it('negative control: Redis WITHOUT persistence killed and restarted loses acknowledged events, and the check sees it', async () => {
     redis = await startRedisServer({ appendonly: false });
     const harness = await startRelay(redis.url);
     const acknowledged = new Set<string>();
-    const stats = { attempts: 0, refused: 0 };
+    const stats = createDeliveryStats();
     // Acknowledged while no worker runs: the events exist only in Redis memory.
     for (let i = 0; i < 5; i++) {
       await Promise.all(
@@ -296,7 +390,7 @@ describe('chaos', () => {
     harness.chatwoot.setLatency(300);
     const victim = await harness.spawnWorker();
     const acknowledged = new Set<string>();
-    const stats = { attempts: 0, refused: 0 };
+    const stats = createDeliveryStats();
     await Promise.all(
       Array.from({ length: 4 }, async (_, chat) => {
         for (let i = 0; i < 4; i++) {
@@ -339,4 +433,51 @@ describe('chaos', () => {
     report('negative:ledger-off', result);
     expect(result.duplicated).toBeGreaterThan(0);
   }, 90_000);
+
+  it('negative control: an undelivered message whose DLQ entry is discarded is unaccounted for, and the check sees it', async () => {
+    redis = await startRedisServer({ appendonly: false });
+    const harness = await startRelay(redis.url);
+    refuseContactOf(harness.chatwoot, chatId(DEAD_CHAT));
+    await harness.startWorker();
+    const acknowledged = new Set<string>();
+    const stats = createDeliveryStats();
+    for (const chat of [0, DEAD_CHAT]) {
+      for (let i = 0; i < 2; i++) {
+        await deliver(
+          () => harness.post(buildTextMessage({ chatId: chatId(chat), body: token(chat, 'm', i) })),
+          token(chat, 'm', i),
+          acknowledged,
+          stats,
+        );
+      }
+    }
+    await waitFor(
+      async () =>
+        missing({ ...harness, acknowledged }, deadTokens(await readDeadLetters(harness))).length === 0,
+      { what: 'every message delivered or dead-lettered', timeoutMs: 20_000, intervalMs: 100 },
+    );
+    const check = async () =>
+      checkInvariants({
+        chatwoot: harness.chatwoot,
+        waha: harness.waha,
+        acknowledged,
+        deadLetters: await readDeadLetters(harness),
+        budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
+      });
+    expect(await check()).toMatchObject({
+      acknowledged: 4,
+      delivered: 2,
+      deadLettered: 2,
+      lost: 0,
+      deadLettersWithoutReason: 0,
+      deadLetteredAndDelivered: 0,
+    });
+    // An operator discards one entry: its message is now neither delivered nor in the DLQ.
+    const [victim] = await readDeadLetters(harness);
+    if (!victim) throw new Error('no dead letter to discard');
+    expect(await discardDeadLetters(harness, [victim.id])).toMatchObject({ discarded: 1 });
+    const result = await check();
+    report('negative:dlq-entry-discarded', result, { discarded: deadLetterToken(victim) });
+    expect(result).toMatchObject({ lost: 1, lostTokens: [deadLetterToken(victim)], deadLettered: 1 });
+  }, 30_000);
 });

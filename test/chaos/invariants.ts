@@ -6,12 +6,29 @@ import type { ChatwootSimulator, SimRequest, WahaSimulator } from '@relay/testin
  */
 export const token = (chat: number, kind: 'm' | 'e' | 'r', index: number) => `c${chat}${kind}${index}`;
 const TOKEN = /c(\d+)([mer])(\d+)/;
+const WHOLE_TOKEN = /^c\d+[mer]\d+$/;
 
 export interface DeadLetterSummary {
+  /** The entry's id in the DLQ. */
+  id: string;
   /** JSON of the dead-lettered job's data (tokens are found in it). */
   payload: string;
   errorClass: string;
   lastError: string;
+}
+
+/**
+ * The token of a dead-lettered job: a string value of its data that is exactly a token (the message text, edit text
+ * or reply content), never a token-like run inside an id or a hex hash.
+ */
+export function deadLetterToken(entry: Pick<DeadLetterSummary, 'payload'>): string | null {
+  const pending: unknown[] = entry.payload ? [JSON.parse(entry.payload)] : [];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string' && WHOLE_TOKEN.test(value)) return value;
+    if (value !== null && typeof value === 'object') pending.push(...Object.values(value));
+  }
+  return null;
 }
 
 export interface InvariantReport {
@@ -23,12 +40,16 @@ export interface InvariantReport {
   editsBeforeOriginal: number;
   deadLettered: number;
   deadLettersWithoutReason: number;
+  /** Dead-lettered and yet delivered: a DLQ entry that tells the operator a delivered message failed. */
+  deadLetteredAndDelivered: number;
   maxRequestsInWindow: number;
   budget: number;
   windowsOver: number;
   /** Samples for the failure message. */
   lostTokens: string[];
   duplicatedTokens: string[];
+  /** Every dead-lettered token, sorted. */
+  deadLetteredTokens: string[];
 }
 
 export interface InvariantInput {
@@ -64,11 +85,12 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
   const counts = new Map<string, number>();
   for (const t of arrived) counts.set(t, (counts.get(t) ?? 0) + 1);
 
-  // 2. Lost: acknowledged, not arrived, and not in the DLQ. Duplicated: arrived more than once.
+  // 2. Lost: acknowledged, not arrived, and not in the DLQ (undelivered and unaccounted for).
+  //    Duplicated: arrived more than once. Dead-lettered and delivered: the DLQ claims a failure that did not happen.
   const deadTokens = new Set<string>();
   for (const entry of input.deadLetters) {
-    const match = TOKEN.exec(entry.payload);
-    if (match) deadTokens.add(match[0]);
+    const t = deadLetterToken(entry);
+    if (t) deadTokens.add(t);
   }
   const lostTokens = [...input.acknowledged].filter((t) => !counts.has(t) && !deadTokens.has(t));
   const duplicatedTokens = [...counts].filter(([, n]) => n > 1).map(([t]) => t);
@@ -114,11 +136,13 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
     editsBeforeOriginal,
     deadLettered: input.deadLetters.length,
     deadLettersWithoutReason: input.deadLetters.filter((d) => !d.errorClass || !d.lastError).length,
+    deadLetteredAndDelivered: [...deadTokens].filter((t) => counts.has(t)).length,
     maxRequestsInWindow: maxInWindow,
     budget: input.budget.perWindow,
     windowsOver,
     lostTokens: lostTokens.slice(0, 10),
     duplicatedTokens: duplicatedTokens.slice(0, 10),
+    deadLetteredTokens: [...deadTokens].sort(),
   };
 }
 
@@ -138,5 +162,3 @@ export function missing(
   }
   return [...input.acknowledged].filter((t) => !arrived.has(t) && !dead.has(t));
 }
-
-export { TOKEN as TOKEN_PATTERN };

@@ -69,12 +69,12 @@ export interface RelayHarness {
   post(
     envelope: object,
     opts?: { hmacKey?: string | null; rawBody?: string; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: unknown }>;
+  ): Promise<{ status: number; body: unknown; retryAfter: string | null }>;
   /** `POST /webhooks/chatwoot[/<path>]` the way Chatwoot does (`path` e.g. `dealer/<token>`). */
   postChatwoot(
     payload: unknown,
     opts?: PostChatwootWebhookOptions & { path?: string },
-  ): Promise<{ status: number; body: unknown; deliveryId: string }>;
+  ): Promise<{ status: number; body: unknown; retryAfter: string | null; deliveryId: string }>;
   startWorker(): Promise<RunningWorker>;
   /** A worker in its own OS process (`relay worker`, or `relay all` when asked), for crash and shutdown tests. */
   spawnWorker(env?: Record<string, string>, role?: 'worker' | 'all'): Promise<SpawnedWorker>;

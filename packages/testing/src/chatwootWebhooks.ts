@@ -137,7 +137,7 @@ export async function postChatwootWebhook(
   url: string,
   payload: unknown,
   opts: PostChatwootWebhookOptions = {},
-): Promise<{ status: number; body: unknown; deliveryId: string }> {
+): Promise<{ status: number; body: unknown; retryAfter: string | null; deliveryId: string }> {
   const raw = opts.rawBody ?? JSON.stringify(payload);
   const deliveryId = opts.deliveryId ?? randomUUID();
   const headers: Record<string, string> = {
@@ -158,5 +158,5 @@ export async function postChatwootWebhook(
   } catch {
     // Not JSON: keep the text.
   }
-  return { status: res.status, body, deliveryId };
+  return { status: res.status, body, retryAfter: res.headers.get('retry-after'), deliveryId };
 }

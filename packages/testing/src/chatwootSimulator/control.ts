@@ -12,7 +12,10 @@ function record(v: unknown): Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
-/** Fault as sent over HTTP: `endpoint` a string, or `endpointPattern` a RegExp source. */
+/**
+ * Fault as sent over HTTP: `endpoint` a string, or `endpointPattern` a RegExp source; `requestBodyPattern` a RegExp
+ * source matched against the request body; `responseBody` any JSON.
+ */
 function faultFromJson(body: Record<string, unknown>): SimFault {
   const fault: SimFault = { count: Number(body.count ?? 1) };
   if (typeof body.endpointPattern === 'string') fault.endpoint = new RegExp(body.endpointPattern);
@@ -22,6 +25,8 @@ function faultFromJson(body: Record<string, unknown>): SimFault {
   if (typeof body.timeoutMs === 'number') fault.timeoutMs = body.timeoutMs;
   if (typeof body.headers === 'object' && body.headers !== null)
     fault.headers = body.headers as Record<string, string>;
+  if (typeof body.requestBodyPattern === 'string') fault.requestBody = new RegExp(body.requestBodyPattern);
+  if (body.responseBody !== undefined) fault.responseBody = body.responseBody;
   return fault;
 }
 

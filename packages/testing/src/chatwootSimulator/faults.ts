@@ -3,11 +3,24 @@ import type { SimFault } from './types.js';
 
 /** What a matched fault asks the server to do. */
 export type FaultAction =
-  | { kind: 'status'; status: number; headers: Record<string, string> }
+  | { kind: 'status'; status: number; headers: Record<string, string>; body?: unknown }
   | { kind: 'hang'; timeoutMs: number };
 
-function endpointMatches(fault: SimFault, method: string, template: string, path: string): boolean {
+/** A pending fault as listed: RegExps as their source. */
+export type ListedFault = Omit<SimFault, 'endpoint' | 'requestBody'> & {
+  endpoint?: string;
+  requestBody?: string;
+};
+
+function endpointMatches(
+  fault: SimFault,
+  method: string,
+  template: string,
+  path: string,
+  body: () => string,
+): boolean {
   if (fault.method && fault.method.toUpperCase() !== method) return false;
+  if (fault.requestBody && !fault.requestBody.test(body())) return false;
   const pattern = fault.endpoint;
   if (pattern === undefined) return true;
   const endpoint = `${method} ${template}`;
@@ -30,23 +43,35 @@ export class FaultQueue {
   }
 
   /** Pending faults (copies, RegExps as their source). */
-  list(): Array<Omit<SimFault, 'endpoint'> & { endpoint?: string }> {
-    return this.pending.map(({ endpoint, ...rest }) =>
-      endpoint === undefined
-        ? rest
-        : { ...rest, endpoint: endpoint instanceof RegExp ? endpoint.source : endpoint },
-    );
+  list(): ListedFault[] {
+    return this.pending.map(({ endpoint, requestBody, ...rest }) => ({
+      ...rest,
+      ...(endpoint === undefined
+        ? {}
+        : { endpoint: endpoint instanceof RegExp ? endpoint.source : endpoint }),
+      ...(requestBody === undefined ? {} : { requestBody: requestBody.source }),
+    }));
   }
 
-  /** Consumes one use of the first fault matching this request, if any. */
-  take(method: string, template: string, path: string): FaultAction | null {
-    const index = this.pending.findIndex((f) => endpointMatches(f, method, template, path));
+  /** Consumes one use of the first fault matching this request (`body`: its raw body, read only if needed). */
+  take(method: string, template: string, path: string, body: Buffer = Buffer.alloc(0)): FaultAction | null {
+    let text: string | undefined;
+    const bodyText = () => {
+      text ??= body.toString('utf8');
+      return text;
+    };
+    const index = this.pending.findIndex((f) => endpointMatches(f, method, template, path, bodyText));
     const fault = this.pending[index];
     if (!fault) return null;
     fault.count -= 1;
     if (fault.count <= 0) this.pending.splice(index, 1);
     if (fault.timeoutMs !== undefined) return { kind: 'hang', timeoutMs: fault.timeoutMs };
-    return { kind: 'status', status: fault.status ?? 500, headers: fault.headers ?? {} };
+    return {
+      kind: 'status',
+      status: fault.status ?? 500,
+      headers: fault.headers ?? {},
+      ...(fault.responseBody === undefined ? {} : { body: fault.responseBody }),
+    };
   }
 }
 

@@ -139,7 +139,7 @@ export function createListener(deps: ListenerDeps) {
     if (latency > 0) await sleep(latency);
     if (!deps.limiter.allow(token ?? '')) return reply(429, 'Retry later\n');
 
-    const fault = deps.faults.take(method, match?.route.template ?? subPath, subPath);
+    const fault = deps.faults.take(method, match?.route.template ?? subPath, subPath, raw);
     if (fault?.kind === 'hang') {
       const timer = setTimeout(() => {
         deps.timers.delete(timer);
@@ -150,7 +150,8 @@ export function createListener(deps: ListenerDeps) {
     }
     if (fault?.kind === 'status') {
       const body =
-        fault.status === 429 ? 'Retry later\n' : { status: fault.status, error: 'Internal Server Error' };
+        fault.body ??
+        (fault.status === 429 ? 'Retry later\n' : { status: fault.status, error: 'Internal Server Error' });
       return reply(fault.status, body, fault.headers);
     }
 

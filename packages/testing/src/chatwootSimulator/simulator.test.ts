@@ -335,6 +335,33 @@ describe('controls', () => {
     expect((await fetch(`${sim.url}/__sim/faults`, { method: 'DELETE' })).status).toBe(204);
   });
 
+  it('targets a fault at requests whose body matches, answering the given body until cleared', async () => {
+    sim.injectFault({
+      endpoint: 'POST /contacts',
+      requestBody: /refused-chat@c\.us/,
+      status: 422,
+      responseBody: { message: 'Phone number should be in e164 format', attributes: ['phone_number'] },
+      count: Number.POSITIVE_INFINITY,
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const refused = await api('POST', '/contacts', { name: 'R', identifier: 'refused-chat@c.us' });
+        expect(refused).toMatchObject({
+          status: 422,
+          json: { message: 'Phone number should be in e164 format', attributes: ['phone_number'] },
+        });
+      }
+      expect((await api('POST', '/contacts', { name: 'A', identifier: 'accepted-chat@c.us' })).status).toBe(
+        200,
+      );
+      expect(sim.pendingFaults()).toMatchObject([
+        { endpoint: 'POST /contacts', requestBody: 'refused-chat@c\\.us' },
+      ]);
+    } finally {
+      sim.clearFaults();
+    }
+  });
+
   it('rate limits per token in fixed windows with a plain-text 429 and no Retry-After', async () => {
     sim.setRateLimit({ limit: 2, windowMs: 60_000 });
     try {

@@ -1,7 +1,7 @@
 /** `startChatwootSimulator`: an in-memory Chatwoot Application API on a real HTTP server. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultQueue, FixedWindowLimiter } from './faults.js';
+import { FaultQueue, FixedWindowLimiter, type ListedFault } from './faults.js';
 import type { SimSettings } from './router.js';
 import { createListener } from './server.js';
 import { SimStore } from './store.js';
@@ -32,7 +32,7 @@ export interface ChatwootSimulator {
   injectFault(fault: SimFault): void;
   clearFaults(): void;
   /** Pending faults (RegExps as source strings). */
-  pendingFaults(): Array<Omit<SimFault, 'endpoint'> & { endpoint?: string }>;
+  pendingFaults(): ListedFault[];
   setLatency(ms: number): void;
   setRateLimit(limit: SimRateLimit | null): void;
   setLabelMode(mode: 'source' | 'seed'): void;

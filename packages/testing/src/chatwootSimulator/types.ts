@@ -72,6 +72,11 @@ export interface SimFault {
   timeoutMs?: number;
   /** Extra response headers (e.g. `Retry-After`), for clients that must parse them. */
   headers?: Record<string, string>;
+  /** Only requests whose raw body matches (e.g. one contact's `identifier`), so a fault can target one chat. */
+  requestBody?: RegExp;
+  /** JSON body of a `status` answer instead of the generic one (e.g. a Rails 422 `{message, attributes}`). */
+  responseBody?: unknown;
+  /** Uses left; `Number.POSITIVE_INFINITY` keeps the fault until `clearFaults`. */
   count: number;
 }
 

@@ -19,6 +19,8 @@ export interface PostWebhookOptions {
 export interface PostWebhookResult {
   status: number;
   body: unknown;
+  /** The `Retry-After` header of the answer (a 503's), or null. */
+  retryAfter: string | null;
   /** The request id that was sent, to replay a WAHA retry. */
   requestId: string;
 }
@@ -58,5 +60,5 @@ export async function postWebhook(
   } catch {
     // Not JSON: keep the text.
   }
-  return { status: res.status, body, requestId };
+  return { status: res.status, body, retryAfter: res.headers.get('retry-after'), requestId };
 }
