@@ -134,18 +134,25 @@ describe('scale-out', () => {
     );
     await Promise.all(partitions.map((queue) => queue.resume()));
     await waitForAll(relay);
-    const created = await Promise.all(
-      ports.map(async (port) => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-        return [...text.matchAll(/^relay_jobs_total\{[^}]*outcome="created"[^}]*\} (\d+)/gm)].reduce(
-          (sum, match) => sum + Number(match[1]),
-          0,
+    // A process counts a message once its job has finished, just after Chatwoot has it: wait for both counts.
+    const createdBy = (port: number) =>
+      fetch(`http://127.0.0.1:${port}/metrics`)
+        .then((res) => res.text())
+        .then((text) =>
+          [...text.matchAll(/^relay_jobs_total\{[^}]*outcome="created"[^}]*\} (\d+)/gm)].reduce(
+            (sum, match) => sum + Number(match[1]),
+            0,
+          ),
         );
-      }),
+    const created = await waitFor(
+      async () => {
+        const counts = await Promise.all(ports.map(createdBy));
+        return counts[0]! + counts[1]! === CHATS * PER_CHAT ? counts : undefined;
+      },
+      { what: 'both processes to count every message', timeoutMs: 10_000 },
     );
     await Promise.all(partitions.map((queue) => queue.close()));
     console.info(`[share] messages created per process: ${created.join(' / ')}`);
-    expect(created[0]! + created[1]!).toBe(CHATS * PER_CHAT);
     // Equal slots, equal share; a process holding partitions it cannot run leaves the other one a trickle.
     for (const count of created) expect(count).toBeGreaterThan(CHATS * PER_CHAT * 0.3);
     expect(audit(relay)).toEqual({ total: 200, lost: [], duplicated: [], outOfOrder: [] });
