@@ -41,20 +41,33 @@ export interface IngressDeps {
 
 const RETRY_AFTER_S = 5;
 
+/**
+ * Writes a JSON answer with Node's own response methods: the bytes `res.status(status).json(body)` would write (the
+ * ETag is off for this app), without Express's per-call header, charset and freshness handling on the webhook path.
+ */
+function sendJson(res: Response, status: number, body: object): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
 function answer(res: Response, outcome: IngestOutcome): void {
   switch (outcome.kind) {
     case 'accepted':
-      res.status(200).json({ status: outcome.duplicate ? 'duplicate' : 'accepted', jobId: outcome.jobId });
+      sendJson(res, 200, { status: outcome.duplicate ? 'duplicate' : 'accepted', jobId: outcome.jobId });
       return;
     case 'ignored':
-      res.status(200).json({ status: 'ignored', reason: outcome.reason });
+      sendJson(res, 200, { status: 'ignored', reason: outcome.reason });
       return;
     case 'rejected':
-      res.status(outcome.status).json({ error: outcome.code, message: outcome.message });
+      sendJson(res, outcome.status, { error: outcome.code, message: outcome.message });
       return;
     case 'unavailable':
       res.setHeader('Retry-After', String(outcome.retryAfterS ?? RETRY_AFTER_S));
-      res.status(503).json({ error: outcome.reason ?? 'unavailable', message: outcome.message });
+      sendJson(res, 503, { error: outcome.reason ?? 'unavailable', message: outcome.message });
       return;
   }
 }
@@ -76,6 +89,8 @@ function outcomeLabels(outcome: IngestOutcome): { outcome: string; reason: strin
 export function createIngressApp(deps: IngressDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Webhook and API answers are never cached: skip the per-response ETag (a SHA-1 of the body in res.send).
+  app.set('etag', false);
   const tenantsBySession = new Map<string, TenantConfig>(deps.config.tenants.map((t) => [t.wahaSession, t]));
   const rawJson = express.raw({ type: () => true, limit: deps.config.maxBodyBytes });
   // Public endpoints: per-IP refusal rate first, then the body (size limit), then its nesting depth.

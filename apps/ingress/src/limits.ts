@@ -69,6 +69,8 @@ export interface RateLimiterOptions {
 
 const WINDOW_MS = 60_000;
 
+const addressOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
 /**
  * Per-IP fixed-window limiter of the public endpoints, in memory (per ingress process). It counts the requests an
  * IP gets refused (any 4xx: bad signature, bad token, bad body, unknown tenant…); once an IP has had `perMinute`
@@ -92,8 +94,8 @@ export function createRefusalRateLimiter(opts: RateLimiterOptions): RequestHandl
   return (req: Request, res: Response, next) => {
     if (opts.perMinute <= 0) return next();
     const current = roll();
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    if ((refusals.get(ip) ?? 0) >= opts.perMinute) {
+    // `req.ip` is resolved only when some address has refusals this minute (usually none), not on every request.
+    if (refusals.size > 0 && (refusals.get(addressOf(req)) ?? 0) >= opts.perMinute) {
       const retryAfterS = Math.max(1, Math.ceil(((current + 1) * WINDOW_MS - now()) / 1000));
       res.setHeader('Retry-After', String(retryAfterS));
       res.status(429).json({
@@ -105,6 +107,7 @@ export function createRefusalRateLimiter(opts: RateLimiterOptions): RequestHandl
     res.once('finish', () => {
       if (res.statusCode < 400 || res.statusCode >= 500 || res.statusCode === 429) return;
       if (roll() !== current) return;
+      const ip = addressOf(req);
       if (!refusals.has(ip) && refusals.size >= maxTracked) refusals.clear();
       refusals.set(ip, (refusals.get(ip) ?? 0) + 1);
     });

@@ -9,6 +9,8 @@ export function createRedisConnection(url: string, role: 'producer' | 'worker'):
   if (role === 'producer') {
     return new Redis(url, {
       enableOfflineQueue: false,
+      // Commands of concurrent requests issued in one event-loop turn share one write (BullMQ's scripts included).
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
       retryStrategy: (times) => Math.min(times * 200, 2000),

@@ -38,26 +38,43 @@ export function createInboundProducer(opts: {
     ]),
   );
 
+  /**
+   * Adds the job (idempotent by job id, so a redelivery after a failed add is stored now) and, concurrently rather
+   * than one round trip after it, sets the job's `seen` marker. Resolves once the job is stored, with whether the
+   * marker was already there. The marker only informs the caller (losing it never loses a message); when the add
+   * fails it is dropped again (best effort), so that the redelivery which stores the job is not reported as a
+   * duplicate.
+   */
+  async function addAndMarkSeen(queue: Queue, name: string, data: object, jobId: string): Promise<boolean> {
+    const seenKey = `${opts.prefix}:seen:${jobId}`;
+    const [added, marked] = await Promise.allSettled([
+      queue.add(name, data, { jobId, ...JOB_RETENTION }),
+      opts.connection.set(seenKey, '1', 'EX', SEEN_TTL_S, 'NX'),
+    ]);
+    if (added.status === 'rejected') {
+      if (marked.status === 'fulfilled' && marked.value === 'OK')
+        void opts.connection.del(seenKey).catch(() => {});
+      throw added.reason;
+    }
+    return marked.status === 'fulfilled' && marked.value === null;
+  }
+
   return {
     async enqueue(data) {
       const queue = queues.get(inboundQueueFor(data.tenant, data.message.chatId, opts.partitions));
       if (!queue) throw new Error(`tenant "${data.tenant}" has no inbound queues`);
       await connected(opts.connection);
       const jobId = inboundJobId(data.tenant, data.message.rawId);
-      // 1. The add is idempotent by job id, so a redelivery after a failed add is stored now.
-      await queue.add(INBOUND_MESSAGE_JOB, { ...data, retries: 0 }, { jobId, ...JOB_RETENTION });
-      // 2. Only informs the caller; losing this marker never loses a message.
-      const first = await opts.connection.set(`${opts.prefix}:seen:${jobId}`, '1', 'EX', SEEN_TTL_S, 'NX');
-      return { jobId, queue: queue.name, duplicate: first === null };
+      const duplicate = await addAndMarkSeen(queue, INBOUND_MESSAGE_JOB, { ...data, retries: 0 }, jobId);
+      return { jobId, queue: queue.name, duplicate };
     },
     async enqueueChange(data) {
       const queue = queues.get(inboundQueueFor(data.tenant, data.chatId, opts.partitions));
       if (!queue) throw new Error(`tenant "${data.tenant}" has no inbound queues`);
       await connected(opts.connection);
       const jobId = messageChangeJobId(data.tenant, data.change);
-      await queue.add(MESSAGE_CHANGE_JOB, { ...data, retries: 0 }, { jobId, ...JOB_RETENTION });
-      const first = await opts.connection.set(`${opts.prefix}:seen:${jobId}`, '1', 'EX', SEEN_TTL_S, 'NX');
-      return { jobId, queue: queue.name, duplicate: first === null };
+      const duplicate = await addAndMarkSeen(queue, MESSAGE_CHANGE_JOB, { ...data, retries: 0 }, jobId);
+      return { jobId, queue: queue.name, duplicate };
     },
     async close() {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
