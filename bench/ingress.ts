@@ -2,14 +2,22 @@
  * Ingress throughput and latency: autocannon posts signed WAHA `message` webhooks (every request a distinct
  * WhatsApp message id, so every one is a real enqueue) to `relay ingress`, and the same bodies to a bare Express
  * handler answering 200 (bench/fixtures/bareExpress.ts), each server in its own process on this machine.
- * Three runs per server family: saturation (max req/s), then the ingress at a fixed rate of `--at` × the bare
- * handler's max (default 0.5, the target) to read its p50/p99 there.
+ * Both servers get the same warm-up (`--warmup` seconds of saturation) before they are measured. Runs: saturation
+ * (max req/s) of each; then both at a fixed rate of `--at` × the bare handler's max (default 0.5, the target) to
+ * read p50/p99 there, once with autocannon's `overallRate` and once with an evenly paced open-loop load (see
+ * {@link pacedLoad}); then the ingress at half its own maximum.
  *
- *   node --import tsx bench/ingress.ts [--duration 10] [--connections 20] [--at 0.5]
+ *   node --import tsx bench/ingress.ts [--duration 10] [--connections 20] [--at 0.5] [--warmup 5]
  *
+ * CPU columns (from /proc): CPU time per answered request of the load generator (this process), the server under
+ * test and Redis, and `other CPU`, the machine's CPU time outside those three during the run in % of all CPUs: a run
+ * with a high value was disturbed by something else on the machine.
  * Uses REDIS_URL, else redis://127.0.0.1:6379 (keys under a fresh prefix, deleted afterwards).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { signWahaBody } from '@relay/domain';
 import { buildTextMessage, freePort } from '@relay/testing';
@@ -31,22 +39,27 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     connections: { type: 'string', default: '20' },
     at: { type: 'string', default: '0.5' },
+    warmup: { type: 'string', default: '5' },
   },
 });
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const at = Number(values.at);
+const warmupS = Number(values.warmup);
 const HMAC_KEY = 'bench-hmac-key';
 
 const redis = new Redis(REDIS_URL);
 await printHeader('ingress.ts', redis);
+const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1] ?? 0);
 console.log(
-  `autocannon: ${connections} connections, ${duration} s per run, POST /webhooks/waha, signed (HMAC-SHA512) ` +
-    `GOWS text messages over 1000 chats, every body a new message id\n`,
+  `autocannon: ${connections} connections, ${duration} s per run (after ${warmupS} s of warm-up per server), ` +
+    `POST /webhooks/waha, signed (HMAC-SHA512) GOWS text messages over 1000 chats, every body a new message id\n`,
 );
 
+type Body = { body: string; headers: Record<string, string> };
+
 /** Pre-signed bodies: signing is not part of the load generator's cost. */
-function makeBodies(count: number): Array<{ body: string; headers: Record<string, string> }> {
+function makeBodies(count: number): Body[] {
   return Array.from({ length: count }, (_, i) => {
     const envelope = buildTextMessage({
       chatId: `3162${String(i % 1000).padStart(7, '0')}@c.us`,
@@ -67,17 +80,35 @@ function makeBodies(count: number): Array<{ body: string; headers: Record<string
   });
 }
 
-interface Run {
-  label: string;
-  result: autocannon.Result;
+/** What a load generator saw in one run. Latencies in ms. */
+interface LoadResult {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  ok: number;
+  failed: number;
 }
 
-async function cannon(
-  url: string,
-  bodies: ReturnType<typeof makeBodies>,
-  overallRate?: number,
-  seconds = duration,
-) {
+/** A run with the CPU time spent meanwhile (null when /proc is not readable). */
+interface RunResult extends LoadResult {
+  /** CPU time of this process (the load generator) per answered request, µs. */
+  loadCpuUs: number | null;
+  /** CPU time of the server under test per answered request, µs. */
+  serverCpuUs: number | null;
+  /** CPU time of Redis per answered request, µs (null when Redis is not a process on this machine). */
+  redisCpuUs: number | null;
+  /** CPU time of all other processes (not this one, the server or Redis), in % of all CPUs: noise. */
+  otherCpuPct: number | null;
+}
+
+interface Run {
+  label: string;
+  result: RunResult;
+}
+
+/** Closed loop: `connections` connections, each sending its next request when the previous answer arrived. */
+async function cannon(url: string, bodies: Body[], overallRate?: number, seconds = duration) {
   let next = 0;
   const result = await autocannon({
     url,
@@ -98,6 +129,174 @@ async function cannon(
   return result;
 }
 
+const fromAutocannon = (result: autocannon.Result): LoadResult => ({
+  reqPerSec: result.requests.average,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  max: result.latency.max,
+  ok: result['2xx'],
+  failed: result.non2xx + result.errors + result.timeouts,
+});
+
+/**
+ * Open loop: request i is due at start + i / rate and is written then on one of `connections` keep-alive sockets
+ * (waiting for a free one if all are busy: one request per socket at a time, as autocannon does); its latency runs
+ * from when it was due to the end of the answer, so time spent queued behind a slow server counts. autocannon's
+ * `overallRate` instead lets every connection send its per-second quota back to back at the start of each second
+ * (autocannon 9 `lib/httpClient.js`, `rateInterval`), i.e. a burst at full speed then idle, and corrects for
+ * coordinated omission with an expected interval of `Math.ceil(1 / rate)` = 1 ms (`lib/run.js`), which counts every
+ * slow answer many times over: its p99 "at a rate" is close to a saturated p99. Plain sockets and pre-built request
+ * bytes keep this generator's CPU per request close to autocannon's (the `load gen CPU` column shows both); Node's
+ * timers make it late by up to ~1 ms, for both servers alike.
+ */
+async function pacedLoad(url: string, bodies: Body[], rate: number, seconds = duration): Promise<LoadResult> {
+  const target = new URL(url);
+  const total = Math.round(rate * seconds);
+  const intervalMs = 1000 / rate;
+  const latencies: number[] = [];
+  let ok = 0;
+  let failed = 0;
+  let answered = 0;
+  let written = 0; // requests written so far; request i is due at start + i × intervalMs
+  let start = 0;
+  const dueAt = new Map<Socket, number>(); // socket → when its request in flight was due
+  const idle: Socket[] = [];
+  let finished = () => {};
+  // Request bytes built before the clock starts (autocannon builds each request as it sends it; this is cheaper).
+  const requests = Array.from({ length: Math.min(total, bodies.length) }, (_, index) => {
+    const item = bodies[index]!;
+    // autocannon adds `Content-Length` to the headers objects it was given: leave it out, it is set below.
+    const head = Object.entries(item.headers)
+      .filter(([name]) => name.toLowerCase() !== 'content-length')
+      .map(([name, value]) => `${name}: ${value}\r\n`);
+    return Buffer.from(
+      `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n${head.join('')}` +
+        `content-length: ${Buffer.byteLength(item.body)}\r\n\r\n${item.body}`,
+    );
+  });
+  const dueCount = () => Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
+  /** Writes the oldest due request on `socket`, or parks the socket. */
+  const writeNext = (socket: Socket) => {
+    if (written >= dueCount()) {
+      idle.push(socket);
+      return;
+    }
+    dueAt.set(socket, start + written * intervalMs);
+    socket.write(requests[written++ % requests.length]!);
+  };
+  const settle = (status: number) => {
+    if (status >= 200 && status < 300) ok++;
+    else failed++;
+    if (++answered === total) finished();
+  };
+  const open = () =>
+    new Promise<Socket>((opened, failedToOpen) => {
+      const socket = connect(Number(target.port), target.hostname, () => opened(socket));
+      socket.setNoDelay(true);
+      let received: Buffer = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+        const headEnd = received.indexOf('\r\n\r\n');
+        if (headEnd < 0) return;
+        const head = received.subarray(0, headEnd).toString('latin1');
+        const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+        if (received.length < headEnd + 4 + length) return;
+        received = received.subarray(headEnd + 4 + length);
+        latencies.push(performance.now() - dueAt.get(socket)!);
+        dueAt.delete(socket);
+        settle(Number(head.slice(9, 12))); // "HTTP/1.1 200 …"
+        writeNext(socket);
+      });
+      socket.on('error', failedToOpen); // after the connect, 'close' follows and is handled below
+      // A server closing a connection mid-request fails that request; the run goes on with one socket less.
+      socket.on('close', () => {
+        if (idle.includes(socket)) idle.splice(idle.indexOf(socket), 1);
+        if (dueAt.delete(socket)) settle(0);
+      });
+    });
+  const sockets = await Promise.all(Array.from({ length: connections }, open));
+  start = performance.now();
+  idle.push(...sockets);
+  await new Promise<void>((resolve) => {
+    finished = resolve;
+    const tick = () => {
+      while (idle.length > 0 && written < dueCount()) writeNext(idle.pop()!);
+      if (written < total) setTimeout(tick, Math.max(0, start + written * intervalMs - performance.now()));
+    };
+    tick();
+  });
+  const elapsedS = (performance.now() - start) / 1000;
+  for (const socket of sockets) socket.destroy();
+  if (total > bodies.length) console.warn(`(${url}: bodies reused after ${bodies.length}; raise the pool)`);
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return {
+    reqPerSec: (ok + failed) / elapsedS,
+    p50: percentile(0.5),
+    p99: percentile(0.99),
+    max: latencies.at(-1) ?? 0,
+    ok,
+    failed,
+  };
+}
+
+/** Clock ticks of CPU time: the whole machine (busy), or one process (user + system); null without /proc. */
+function machineBusyTicks(): number | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+    return fields.slice(0, 8).reduce((sum, value, i) => (i === 3 || i === 4 ? sum : sum + value), 0);
+  } catch {
+    return null;
+  }
+}
+function processTicks(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime
+  } catch {
+    return 0;
+  }
+}
+const TICKS_PER_S = 100;
+
+/** Runs `load` and adds the CPU time the server, Redis and the rest of the machine (noise) used meanwhile. */
+async function measured(serverPid: number | undefined, load: () => Promise<LoadResult>): Promise<RunResult> {
+  const snapshot = () => ({
+    machine: machineBusyTicks(),
+    self: processTicks(process.pid),
+    server: processTicks(serverPid),
+    redis: processTicks(redisPid),
+  });
+  const before = snapshot();
+  const t0 = performance.now();
+  const result = await load();
+  const after = snapshot();
+  const elapsedS = (performance.now() - t0) / 1000;
+  const answered = result.ok + result.failed;
+  const perRequestUs = (ticks: number) => (answered > 0 ? (ticks / TICKS_PER_S / answered) * 1e6 : null);
+  const ours = (['self', 'server', 'redis'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
+  return {
+    ...result,
+    loadCpuUs: after.self > 0 ? perRequestUs(after.self - before.self) : null,
+    serverCpuUs: after.server > 0 ? perRequestUs(after.server - before.server) : null,
+    redisCpuUs: after.redis > 0 ? perRequestUs(after.redis - before.redis) : null,
+    otherCpuPct:
+      before.machine === null || after.machine === null
+        ? null
+        : (Math.max(0, after.machine - before.machine - ours) / (elapsedS * TICKS_PER_S * cpus().length)) *
+          100,
+  };
+}
+
 const runs: Run[] = [];
 const pool = 120_000;
 const t0 = Date.now();
@@ -109,8 +308,8 @@ const barePort = await freePort();
 const bare = spawnNode(['--import', 'tsx', 'bench/fixtures/bareExpress.ts', String(barePort)], {});
 const bareUrl = `http://127.0.0.1:${barePort}/webhooks/waha`;
 await waitUntilListening(bareUrl);
-await cannon(bareUrl, bodies, undefined, 2); // warm-up (JIT)
-const bareMax = await cannon(bareUrl, bodies);
+await cannon(bareUrl, bodies, undefined, warmupS); // warm-up (JIT, heap)
+const bareMax = await measured(bare.pid, async () => fromAutocannon(await cannon(bareUrl, bodies)));
 runs.push({ label: 'bare Express, saturated', result: bareMax });
 
 // The relay ingress.
@@ -135,41 +334,81 @@ const ingressUrl = `http://127.0.0.1:${ingressPort}/webhooks/waha`;
 try {
   await waitForHttp(`http://127.0.0.1:${ingressPort}/readyz`, 60_000);
   // Warm-up with bodies of their own (message ids not used later).
-  const warmUp = await cannon(ingressUrl, makeBodies(10_000), undefined, 2);
-  const ingressMax = await cannon(ingressUrl, bodies.slice(0, pool / 2));
+  const warmUp = await cannon(ingressUrl, makeBodies(warmupS * 4000), undefined, warmupS);
+  // Bodies of the measured ingress runs: disjoint slices of the pool, so every request is a new message.
+  const slices = {
+    max: bodies.slice(0, 40_000),
+    rate: bodies.slice(40_000, 80_000),
+    paced: bodies.slice(80_000),
+  };
+  const ingressMax = await measured(ingress.pid, async () =>
+    fromAutocannon(await cannon(ingressUrl, slices.max)),
+  );
   runs.push({ label: 'relay ingress, saturated', result: ingressMax });
-  const rate = Math.round(bareMax.requests.average * at);
-  const ingressAt = await cannon(ingressUrl, bodies.slice(pool / 2), rate);
-  runs.push({ label: `relay ingress at ${rate} req/s (${at} × bare max)`, result: ingressAt });
-  const bareAt = await cannon(bareUrl, bodies, rate);
-  runs.push({ label: `bare Express at ${rate} req/s`, result: bareAt });
+  const rate = Math.round(bareMax.reqPerSec * at);
+  const ingressAt = await measured(ingress.pid, async () =>
+    fromAutocannon(await cannon(ingressUrl, slices.rate, rate)),
+  );
+  runs.push({ label: `relay ingress at ${rate} req/s (${at} × bare max), autocannon`, result: ingressAt });
+  const bareAt = await measured(bare.pid, async () => fromAutocannon(await cannon(bareUrl, bodies, rate)));
+  runs.push({ label: `bare Express at ${rate} req/s, autocannon`, result: bareAt });
+  const ingressPaced = await measured(ingress.pid, () => pacedLoad(ingressUrl, slices.paced, rate));
+  runs.push({ label: `relay ingress at ${rate} req/s (${at} × bare max), paced`, result: ingressPaced });
+  const barePaced = await measured(bare.pid, () => pacedLoad(bareUrl, bodies, rate));
+  runs.push({ label: `bare Express at ${rate} req/s, paced`, result: barePaced });
   // And at half the ingress's own maximum, for the latency at a rate it sustains (fresh message ids).
-  const half = Math.round(ingressMax.requests.average / 2);
-  const ingressHalf = await cannon(ingressUrl, makeBodies(half * duration + 1000), half);
-  runs.push({ label: `relay ingress at ${half} req/s (0.5 × its max)`, result: ingressHalf });
+  const half = Math.round(ingressMax.reqPerSec / 2);
+  const halfBodies = makeBodies(half * duration + 1000);
+  const ingressHalf = await measured(ingress.pid, () => pacedLoad(ingressUrl, halfBodies, half));
+  runs.push({ label: `relay ingress at ${half} req/s (0.5 × its max), paced`, result: ingressHalf });
 
+  const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
   const rows = runs.map(({ label, result }) => [
     label,
-    fmt(result.requests.average),
-    String(result.latency.p50),
-    String(result.latency.p99),
-    String(result.latency.max),
-    String(result['2xx']),
-    String(result.non2xx + result.errors + result.timeouts),
+    fmt(result.reqPerSec),
+    ms(result.p50),
+    ms(result.p99),
+    ms(result.max),
+    String(result.ok),
+    String(result.failed),
+    result.loadCpuUs === null ? '?' : fmt(result.loadCpuUs),
+    result.serverCpuUs === null ? '?' : fmt(result.serverCpuUs),
+    result.redisCpuUs === null ? '?' : fmt(result.redisCpuUs),
+    result.otherCpuPct === null ? '?' : `${result.otherCpuPct.toFixed(0)} %`,
   ]);
   console.log(
-    table(['server, load', 'req/s (mean)', 'p50 ms', 'p99 ms', 'max ms', '2xx', 'non-2xx/errors'], rows),
+    table(
+      [
+        'server, load',
+        'req/s (mean)',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        '2xx',
+        'non-2xx/errors',
+        'load gen CPU µs/req',
+        'server CPU µs/req',
+        'Redis CPU µs/req',
+        'other CPU',
+      ],
+      rows,
+    ),
   );
-  const ratio = ingressMax.requests.average / bareMax.requests.average;
+  const ratio = ingressMax.reqPerSec / bareMax.reqPerSec;
   const queued = await countQueued(prefix);
   console.log(
-    `\ningress / bare throughput: ${(ratio * 100).toFixed(1)} % (target ≥ 50 %); ` +
-      `ingress p99 at ${rate} req/s: ${ingressAt.latency.p99} ms (target < 20 ms)`,
+    `\ningress / bare throughput: ${(ratio * 100).toFixed(1)} % (target ≥ 50 %); ingress p99 at ${rate} req/s: ` +
+      `${ms(ingressPaced.p99)} ms paced, ${ms(ingressAt.p99)} ms with autocannon's overallRate (target < 20 ms)`,
   );
-  const accepted = runs.filter((r) => r.label.startsWith('relay')).reduce((n, r) => n + r.result['2xx'], 0);
+  const cpu = (value: number | null) => (value === null ? '?' : fmt(value));
+  console.log(
+    `CPU per request, saturated: ingress ${cpu(ingressMax.serverCpuUs)} µs + Redis ${cpu(ingressMax.redisCpuUs)} µs, ` +
+      `bare Express ${cpu(bareMax.serverCpuUs)} µs`,
+  );
+  const accepted = runs.filter((r) => r.label.startsWith('relay')).reduce((n, r) => n + r.result.ok, 0);
   console.log(
     `jobs in Redis after the runs: ${queued}; 2xx answers of the ingress: ${accepted + warmUp['2xx']} ` +
-      `(requests in flight when a run stops, at most ${connections} per run, are enqueued but not counted)`,
+      `(requests in flight when an autocannon run stops, at most ${connections} per run, are enqueued but not counted)`,
   );
 } finally {
   await stop(ingress);
