@@ -53,6 +53,7 @@ export class SlotGatedWorker extends Worker {
       this.#slots.release();
     }
     if (this.closing || this.paused) return undefined;
-    return this.moveToActive(token, this.opts.name);
+    // A failed fetch (Redis down) must not reach BullMQ's main loop as a rejected job: its own fetch retries.
+    return this.moveToActive(token, this.opts.name).catch(() => undefined);
   }
 }
