@@ -18,7 +18,14 @@ import {
   type SpawnedWorker,
   startRelayHarness,
 } from '../support/relayHarness.js';
-import { checkInvariants, deadLetterToken, type InvariantReport, missing, token } from './invariants.js';
+import {
+  checkInvariants,
+  deadLetterToken,
+  type InvariantInput,
+  type InvariantReport,
+  missing,
+  token,
+} from './invariants.js';
 import {
   createDeliveryStats,
   deadTokens,
@@ -64,6 +71,23 @@ const OUTAGE_MESSAGES = 3;
 const chatId = (chat: number) => `3169000${String(chat).padStart(4, '0')}@c.us`;
 const rawIdOf = (envelope: { payload: unknown }) =>
   (envelope.payload as { id: string }).id.split('_')[2] ?? '';
+
+/** The invariants of a run on this suite's token, read from the harness's simulators and the given DLQ entries. */
+function invariantsOf(
+  harness: RelayHarness,
+  acknowledged: ReadonlySet<string>,
+  deadLetters: InvariantInput['deadLetters'],
+  ownRequests?: ReadonlySet<SimRequest>,
+): InvariantReport {
+  return checkInvariants({
+    chatwoot: harness.chatwoot,
+    waha: harness.waha,
+    acknowledged,
+    deadLetters,
+    budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
+    ...(ownRequests ? { ownRequests } : {}),
+  });
+}
 
 function report(scenario: string, result: InvariantReport, extra: Record<string, unknown> = {}) {
   const { lostTokens, duplicatedTokens, deadLetteredTokens, ...counts } = result;
@@ -300,14 +324,7 @@ describe('chaos', () => {
     );
     await sleep(1500); // let a late duplicate show up
     const deadLetters = await readDeadLetters(harness);
-    const result = checkInvariants({
-      chatwoot: harness.chatwoot,
-      waha: harness.waha,
-      acknowledged,
-      deadLetters,
-      budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
-      ownRequests,
-    });
+    const result = invariantsOf(harness, acknowledged, deadLetters, ownRequests);
     report('chaos', result, {
       seed,
       chats: CHATS,
@@ -370,13 +387,7 @@ describe('chaos', () => {
     await redis.restart();
     await harness.spawnWorker();
     await sleep(3000);
-    const result = checkInvariants({
-      chatwoot: harness.chatwoot,
-      waha: harness.waha,
-      acknowledged,
-      deadLetters: await readDeadLetters(harness),
-      budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
-    });
+    const result = invariantsOf(harness, acknowledged, await readDeadLetters(harness));
     report('negative:redis-without-persistence', result);
     expect(result.acknowledged).toBe(20);
     expect(result.lost).toBeGreaterThan(0);
@@ -423,13 +434,7 @@ describe('chaos', () => {
       timeoutMs: 45_000,
     });
     await sleep(1000);
-    const result = checkInvariants({
-      chatwoot: harness.chatwoot,
-      waha: harness.waha,
-      acknowledged,
-      deadLetters: await readDeadLetters(harness),
-      budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
-    });
+    const result = invariantsOf(harness, acknowledged, await readDeadLetters(harness));
     report('negative:ledger-off', result);
     expect(result.duplicated).toBeGreaterThan(0);
   }, 90_000);
@@ -456,14 +461,7 @@ describe('chaos', () => {
         missing({ ...harness, acknowledged }, deadTokens(await readDeadLetters(harness))).length === 0,
       { what: 'every message delivered or dead-lettered', timeoutMs: 20_000, intervalMs: 100 },
     );
-    const check = async () =>
-      checkInvariants({
-        chatwoot: harness.chatwoot,
-        waha: harness.waha,
-        acknowledged,
-        deadLetters: await readDeadLetters(harness),
-        budget: { ...BUDGET, tokenHash: tokenHash(CHATWOOT_TOKEN) },
-      });
+    const check = async () => invariantsOf(harness, acknowledged, await readDeadLetters(harness));
     expect(await check()).toMatchObject({
       acknowledged: 4,
       delivered: 2,
