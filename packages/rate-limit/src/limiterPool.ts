@@ -24,6 +24,12 @@ export interface PoolEntry {
   readonly pending: Set<(err: unknown) => void>;
 }
 
+/** Bottleneck settings of a key's limiter, shared by every process through Redis. */
+export interface LimiterSettings {
+  minTime: number;
+  maxConcurrent: number;
+}
+
 export interface PoolOptions {
   /** Bottleneck's own client (scripts are defined on it; a subscriber is duplicated from it). */
   client: Redis;
@@ -59,7 +65,7 @@ export class LimiterPool {
   }
 
   /** The live instance for `hash`, created with these settings if needed; replaced first if stale or idle near expiry. */
-  async acquire(hash: string, settings: { minTime: number; maxConcurrent: number }): Promise<PoolEntry> {
+  async acquire(hash: string, settings: LimiterSettings): Promise<PoolEntry> {
     const now = Date.now();
     let entry = this.#entries.get(hash);
     const nearExpiry =
@@ -143,7 +149,7 @@ export class LimiterPool {
     await Promise.resolve(this.#connection.disconnect(true)).catch(() => undefined);
   }
 
-  #create(hash: string, settings: { minTime: number; maxConcurrent: number }): PoolEntry {
+  #create(hash: string, settings: LimiterSettings): PoolEntry {
     const limiter = new Bottleneck({
       id: this.id(hash),
       datastore: 'ioredis',
