@@ -1,27 +1,16 @@
 import { createMessageLedger, inboundQueueFor } from '@relay/queue';
-import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
+import { buildTextMessage, waitFor } from '@relay/testing';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { describe, expect, it } from 'vitest';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
+const relays = useRelayHarness('once');
 
 describe('exactly once across a crash between Chatwoot answering and our bookkeeping', () => {
   it('finds the message by its source_id instead of creating it again', async () => {
-    const prefix = redis.uniquePrefix('once');
-    relay = await startRelayHarness({ redisUrl: redis.url, prefix });
+    const relay = await relays.start();
+    const prefix = relay.config.redisPrefix;
     await relay.startWorker();
     const envelope = buildTextMessage({ chatId: '31699990000@c.us', body: 'created before the crash' });
     const response = await relay.post(envelope);
@@ -29,7 +18,7 @@ describe('exactly once across a crash between Chatwoot answering and our bookkee
     const [created] = relay.chatwoot.allMessages(1);
 
     // Rewind the ledger to what a crash right after Chatwoot's answer leaves behind: a pending claim.
-    const connection = new Redis(redis.url);
+    const connection = new Redis(relays.redis.url);
     const ledger = createMessageLedger(connection, prefix);
     const rawId = (envelope.payload as { id: string }).id.split('_').at(-1)!;
     await ledger.markPending('dealer', rawId, {
@@ -40,7 +29,7 @@ describe('exactly once across a crash between Chatwoot answering and our bookkee
     // The retry: the same job data under a fresh id (the original job id is still taken by the completed job).
     const queueName = inboundQueueFor('dealer', '31699990000@c.us', relay.config.inboundPartitions);
     const queue = new Queue(queueName, { connection, prefix });
-    const eventsConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const eventsConnection = new Redis(relays.redis.url, { maxRetriesPerRequest: null });
     const events = new QueueEvents(queueName, { connection: eventsConnection, prefix });
     await events.waitUntilReady();
     const original = await queue.getJob((response.body as { jobId: string }).jobId);

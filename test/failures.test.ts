@@ -1,43 +1,32 @@
 import { createHash } from 'node:crypto';
 import { createDeadLetters, type DeadLetterEntry, inboundQueueFor } from '@relay/queue';
 import { nextWindowBoundaryMs } from '@relay/rate-limit';
-import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
+import { buildTextMessage, waitFor } from '@relay/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHATWOOT_TOKEN, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHATWOOT_TOKEN, type RelayHarness } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
-let redis: TestRedis;
-let relay: RelayHarness;
+const relays = useRelayHarness('fail');
 let connection: Redis;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-  connection = new Redis(redis.url);
+beforeAll(() => {
+  connection = new Redis(relays.redis.url);
 });
-afterAll(async () => {
+afterAll(() => {
   connection.disconnect();
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
 });
 
 async function startRelay(
   env: Record<string, string> = {},
   budget?: { perWindow: number; windowMs: number },
 ) {
-  const prefix = redis.uniquePrefix('fail');
-  relay = await startRelayHarness({
-    redisUrl: redis.url,
-    prefix,
-    budget,
-    env: { ADMIN_API_TOKEN: ADMIN_TOKEN, ...env },
-  });
+  const relay = await relays.start({ budget, env: { ADMIN_API_TOKEN: ADMIN_TOKEN, ...env } });
   await relay.startWorker();
-  return { relay, prefix };
+  return { relay, prefix: relay.config.redisPrefix };
 }
 
 /** The simulator logs a token as the first 12 hex digits of its SHA-256. */
@@ -195,9 +184,7 @@ function normalizedMessage() {
 describe('shared budget', () => {
   it('keeps 3 worker processes on one token within budget at ≥ 90 % use, while a second token runs at its own rate', async () => {
     const budget = { perWindow: 20, windowMs: 3000 };
-    relay = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix: redis.uniquePrefix('budget'),
+    const relay = await relays.start({
       budget,
       extraTenants: [{ id: 'other', session: 'other', token: 'other-chatwoot-token' }],
       env: { WORKER_CONCURRENCY: '8' },

@@ -5,28 +5,16 @@ import {
   buildLidMessage,
   buildMediaNotDownloaded,
   buildTextMessage,
-  startTestRedis,
-  type TestRedis,
   waitFor,
 } from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHATWOOT_TOKEN, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { describe, expect, it } from 'vitest';
+import { CHATWOOT_TOKEN, type RelayHarness } from './support/relayHarness.js';
+import { type RelayHarnessOptions, useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
+const relays = useRelayHarness('inbound');
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
-
-async function startRelay(opts: Partial<Parameters<typeof startRelayHarness>[0]> = {}) {
-  relay = await startRelayHarness({ redisUrl: redis.url, prefix: redis.uniquePrefix('inbound'), ...opts });
+async function startRelay(opts: RelayHarnessOptions = {}) {
+  const relay = await relays.start(opts);
   await relay.startWorker();
   return relay;
 }

@@ -1,34 +1,16 @@
 import { signWahaBody } from '@relay/domain';
-import {
-  buildSessionStatus,
-  buildTextMessage,
-  startRedisServer,
-  startTestRedis,
-  type TestRedis,
-  waitFor,
-} from '@relay/testing';
+import { buildSessionStatus, buildTextMessage, startRedisServer, waitFor } from '@relay/testing';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HMAC_KEY, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { HMAC_KEY, startRelayHarness } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
-let prefix: string;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
+const relays = useRelayHarness('bad');
 
 /** Every key the relay wrote under this test's prefix: must stay empty when input is refused. */
 async function keysWritten(): Promise<string[]> {
-  const client = new Redis(redis.url);
-  const keys = await client.keys(`${prefix}:*`);
+  const client = new Redis(relays.redis.url);
+  const keys = await client.keys(`${relays.current.config.redisPrefix}:*`);
   client.disconnect();
   return keys.filter((key) => !key.endsWith(':meta'));
 }
@@ -49,8 +31,7 @@ describe('ingress: bad input gets a clear 4xx JSON error and enqueues nothing', 
   beforeAll(() => undefined);
 
   it('refuses malformed, unsigned, wrongly signed, stale, oversized and unroutable webhooks', async () => {
-    prefix = redis.uniquePrefix('bad');
-    relay = await startRelayHarness({ redisUrl: redis.url, prefix, env: { MAX_BODY_BYTES: '4096' } });
+    const relay = await relays.start({ env: { MAX_BODY_BYTES: '4096' } });
     const valid = buildTextMessage({ chatId: '31612345678@c.us', body: 'hi' });
     const sign = (text: string) => ({ 'x-webhook-hmac': signWahaBody(text, HMAC_KEY) });
 
@@ -95,8 +76,7 @@ describe('ingress: bad input gets a clear 4xx JSON error and enqueues nothing', 
   });
 
   it('answers 200 and counts as ignored a valid event it does not handle', async () => {
-    prefix = redis.uniquePrefix('ignored');
-    relay = await startRelayHarness({ redisUrl: redis.url, prefix });
+    const relay = await relays.start();
     expect(await relay.post(buildSessionStatus('WORKING'))).toMatchObject({
       status: 200,
       body: { status: 'ignored', reason: 'event:session.status' },
@@ -114,27 +94,30 @@ describe('ingress: bad input gets a clear 4xx JSON error and enqueues nothing', 
   });
 
   it('answers 503 with Retry-After while Redis is down, and 200 once it is back', async () => {
+    // Its own Redis server, to kill: not the suite's, and the harness closes before the server stops.
     const server = await startRedisServer();
-    prefix = 'down';
     try {
-      relay = await startRelayHarness({ redisUrl: server.url, prefix });
-      await server.kill('SIGKILL');
-      const down = await relay.post(buildTextMessage({ chatId: '31612345678@c.us', body: 'while down' }));
-      expect(down).toMatchObject({ status: 503, body: { error: 'unavailable' } });
-      const ready = await fetch(`${relay.ingress.url}/readyz`);
-      expect(ready.status).toBe(503);
-      await server.restart();
-      // WAHA retries a 503; so does this test, until the producer has reconnected.
-      const answer = await waitFor(
-        async () => {
-          const retried = await relay.post(buildTextMessage({ chatId: '31612345678@c.us', body: 'after' }));
-          return retried.status === 200 && retried;
-        },
-        { what: 'a 200 once Redis is back', intervalMs: 100 },
-      );
-      expect(answer.body).toMatchObject({ status: 'accepted' });
+      const relay = await startRelayHarness({ redisUrl: server.url, prefix: 'down' });
+      try {
+        await server.kill('SIGKILL');
+        const down = await relay.post(buildTextMessage({ chatId: '31612345678@c.us', body: 'while down' }));
+        expect(down).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+        const ready = await fetch(`${relay.ingress.url}/readyz`);
+        expect(ready.status).toBe(503);
+        await server.restart();
+        // WAHA retries a 503; so does this test, until the producer has reconnected.
+        const answer = await waitFor(
+          async () => {
+            const retried = await relay.post(buildTextMessage({ chatId: '31612345678@c.us', body: 'after' }));
+            return retried.status === 200 && retried;
+          },
+          { what: 'a 200 once Redis is back', intervalMs: 100 },
+        );
+        expect(answer.body).toMatchObject({ status: 'accepted' });
+      } finally {
+        await relay.close();
+      }
     } finally {
-      await relay?.close();
       await server.stop();
     }
   });

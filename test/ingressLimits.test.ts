@@ -5,39 +5,22 @@
 
 import { signWahaBody } from '@relay/domain';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '@relay/ingress';
-import { buildTextMessage, startTestRedis, type TestRedis } from '@relay/testing';
+import { buildTextMessage } from '@relay/testing';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { HMAC_KEY, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { describe, expect, it } from 'vitest';
+import { HMAC_KEY } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
 const SEND_TOKEN = 'limits-send-api-token-0123456789';
 
-let redis: TestRedis;
-let relay: RelayHarness;
-let prefix: string;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
+const relays = useRelayHarness('limits', {
+  env: { SEND_API_TOKENS: SEND_TOKEN, WAHA_WEBHOOK_MAX_AGE_SECONDS: '0' },
 });
 
-async function start(env: Record<string, string> = {}) {
-  prefix = redis.uniquePrefix('limits');
-  relay = await startRelayHarness({
-    redisUrl: redis.url,
-    prefix,
-    env: { SEND_API_TOKENS: SEND_TOKEN, WAHA_WEBHOOK_MAX_AGE_SECONDS: '0', ...env },
-  });
-  return relay;
-}
+const start = (env: Record<string, string> = {}) => relays.start({ env });
 
 async function post(path: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${relay.ingress.url}${path}`, {
+  const res = await fetch(`${relays.current.ingress.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body,
@@ -53,8 +36,8 @@ async function post(path: string, body: string, headers: Record<string, string> 
 }
 
 async function jobKeys(): Promise<string[]> {
-  const client = new Redis(redis.url);
-  const keys = await client.keys(`${prefix}:*`);
+  const client = new Redis(relays.redis.url);
+  const keys = await client.keys(`${relays.current.config.redisPrefix}:*`);
   client.disconnect();
   return keys.filter((key) => !key.endsWith(':meta') && !key.endsWith(':id'));
 }
@@ -116,7 +99,7 @@ describe('ingress limits', () => {
   });
 
   it('answers 429 + Retry-After to an IP past PUBLIC_RATE_LIMIT_PER_MINUTE refused requests', async () => {
-    await start({ PUBLIC_RATE_LIMIT_PER_MINUTE: '5' });
+    const relay = await start({ PUBLIC_RATE_LIMIT_PER_MINUTE: '5' });
     for (let i = 0; i < 5; i++) {
       const refused = await post('/webhooks/waha', '{"not":"signed"}');
       expect(refused.status).toBeGreaterThanOrEqual(400);

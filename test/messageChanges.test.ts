@@ -1,32 +1,14 @@
-import {
-  buildEdited,
-  buildReaction,
-  buildRevoked,
-  buildTextMessage,
-  startTestRedis,
-  type TestRedis,
-  waitFor,
-} from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { buildEdited, buildReaction, buildRevoked, buildTextMessage, waitFor } from '@relay/testing';
+import { describe, expect, it } from 'vitest';
+import type { RelayHarness } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
+const relays = useRelayHarness('changes');
 
 const CHAT = '31612345678@c.us';
 
 async function startRelay(env: Record<string, string> = {}) {
-  relay = await startRelayHarness({ redisUrl: redis.url, prefix: redis.uniquePrefix('changes'), env });
+  const relay = await relays.start({ env });
   await relay.startWorker();
   return relay;
 }

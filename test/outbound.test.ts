@@ -1,35 +1,22 @@
 import { createDeadLetters, createMessageLedger } from '@relay/queue';
-import {
-  buildAck,
-  buildConversationStatusWebhook,
-  buildTextMessage,
-  startTestRedis,
-  type TestRedis,
-  waitFor,
-} from '@relay/testing';
+import { buildAck, buildConversationStatusWebhook, buildTextMessage, waitFor } from '@relay/testing';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { agentReply, chatwootMessage, customerConversation, messageSends } from './support/agentReplies.js';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import type { RelayHarness } from './support/relayHarness.js';
+import { type RelayHarnessOptions, useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
+const relays = useRelayHarness('outbound');
 let connection: Redis | undefined;
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
+// Runs before the harness closes (vitest runs after-hooks in reverse order).
+afterEach(() => {
   connection?.disconnect();
   connection = undefined;
 });
 
-async function startRelay(opts: Partial<Parameters<typeof startRelayHarness>[0]> = {}) {
-  relay = await startRelayHarness({ redisUrl: redis.url, prefix: redis.uniquePrefix('outbound'), ...opts });
+async function startRelay(opts: RelayHarnessOptions = {}) {
+  const relay = await relays.start(opts);
   await relay.startWorker();
   return relay;
 }
@@ -139,7 +126,7 @@ describe('Chatwoot → WhatsApp', () => {
     const reply = await agentReply(relay, chat, 'lost');
     await waitFor(() => chatwootMessage(relay, reply.id)?.status === 'failed', { what: 'status failed' });
     expect(chatwootMessage(relay, reply.id)?.external_error).toMatch(/^waha_server: /);
-    connection = new Redis(redis.url);
+    connection = new Redis(relays.redis.url);
     const deadLetters = createDeadLetters({ connection, prefix: relay.config.redisPrefix });
     const entry = await waitFor(
       async () =>
@@ -183,7 +170,7 @@ describe('Chatwoot → WhatsApp', () => {
       rawId: sent.rawId,
     });
     expect((await relay.post(echo)).status).toBe(200);
-    connection = new Redis(redis.url);
+    connection = new Redis(relays.redis.url);
     const ledger = createMessageLedger(connection, relay.config.redisPrefix);
     await waitFor(async () => (await ledger.get('dealer', sent.rawId!))?.state === 'skipped', {
       what: 'echo skipped',
@@ -200,7 +187,7 @@ describe('Chatwoot → WhatsApp', () => {
       buildConversationStatusWebhook({ conversationId: chat.conversationId, chatId, status: 'resolved' }),
     );
     expect(response.body).toMatchObject({ status: 'accepted' });
-    connection = new Redis(redis.url);
+    connection = new Redis(relays.redis.url);
     const cacheKey = `${relay.config.redisPrefix}:t:dealer:chat:${chatId}`;
     await waitFor(async () => (await connection!.hget(cacheKey, 'conversationId')) === null, {
       what: 'cache forgot it',

@@ -1,24 +1,13 @@
-import { startTestRedis, type TestRedis, waitFor } from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@relay/testing';
+import { describe, expect, it } from 'vitest';
 import { agentReply, customerConversation, messageSends } from './support/agentReplies.js';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
+const relays = useRelayHarness('outcrash');
 
 describe('agent reply exactly once across a worker crash', () => {
   it('sends once when the worker is SIGKILLed after WAHA sent but before it recorded the send', async () => {
-    relay = await startRelayHarness({ redisUrl: redis.url, prefix: redis.uniquePrefix('outcrash') });
+    const relay = await relays.start();
     const first = await relay.spawnWorker();
     const chatId = '31620000001@c.us';
     const chat = { chatId, ...(await customerConversation(relay, chatId)) };

@@ -1,31 +1,18 @@
-import { buildChatwootMessageWebhook, startTestRedis, type TestRedis } from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
-
-let redis: TestRedis;
-let relay: RelayHarness;
+import { buildChatwootMessageWebhook } from '@relay/testing';
+import { describe, expect, it } from 'vitest';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
 const SECRET = 'chatwoot-webhook-secret';
 const TOKEN = 'url-token-0123456789abcdef';
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
+const relays = useRelayHarness('cwsig');
 
 const reply = (id: number) =>
   buildChatwootMessageWebhook({ id, conversationId: 1, chatId: '31630000001@c.us', content: 'Hello' });
 
 describe('Chatwoot webhook authentication', () => {
   it('accepts a valid signature and refuses invalid, stale and missing ones', async () => {
-    relay = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix: redis.uniquePrefix('cwsig'),
+    const relay = await relays.start({
       chatwootWebhook: { secrets: ['old-secret', SECRET] },
     });
     expect(await relay.postChatwoot(reply(1), { secret: SECRET })).toMatchObject({
@@ -60,9 +47,7 @@ describe('Chatwoot webhook authentication', () => {
   });
 
   it('accepts unsigned webhooks with the tenant token in the URL (Chatwoot versions that do not sign)', async () => {
-    relay = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix: redis.uniquePrefix('cwtoken'),
+    const relay = await relays.start({
       chatwootWebhook: { token: TOKEN },
     });
     expect(await relay.postChatwoot(reply(1), { path: `dealer/${TOKEN}` })).toMatchObject({

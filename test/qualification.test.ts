@@ -12,24 +12,18 @@ import {
   qualifyScoreJobId,
   replayTargetFor,
 } from '@relay/queue';
-import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
+import { buildTextMessage, waitFor } from '@relay/testing';
 import { Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHATWOOT_TOKEN, type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHATWOOT_TOKEN, type RelayHarness } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness;
+const relays = useRelayHarness('qualify');
 const opened: Array<{ close(): Promise<unknown> }> = [];
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
+// Runs before the harness closes (vitest runs after-hooks in reverse order).
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((item) => item.close()));
-  await relay?.close();
 });
 
 const CHAT = '31612345678@c.us';
@@ -39,9 +33,7 @@ async function startRelay(opts: {
   env?: Record<string, string>;
   labelMode?: 'source' | 'seed';
 }) {
-  relay = await startRelayHarness({
-    redisUrl: redis.url,
-    prefix: redis.uniquePrefix('qualify'),
+  const relay = await relays.start({
     tenant: { rulesFile: opts.rulesFile ?? DEALERSHIP_RULES_FILE },
     env: { QUALIFICATION_WINDOW_MS: '1000', ...opts.env },
     ...(opts.labelMode ? { labelMode: opts.labelMode } : {}),

@@ -1,23 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { buildTextMessage, waitFor } from '@relay/testing';
+import { describe, expect, it } from 'vitest';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness | undefined;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-  relay = undefined;
-});
+const relays = useRelayHarness('qualify-start');
 
 function writeRules(rules: object): string {
   const path = join(mkdtempSync(join(tmpdir(), 'lead-rules-')), 'rules.json');
@@ -25,15 +13,12 @@ function writeRules(rules: object): string {
   return path;
 }
 
-async function harness(rulesFile: string, opts: { env?: Record<string, string>; labelMode?: 'seed' } = {}) {
-  relay = await startRelayHarness({
-    redisUrl: redis.url,
-    prefix: redis.uniquePrefix('qualify-start'),
+function harness(rulesFile: string, opts: { env?: Record<string, string>; labelMode?: 'seed' } = {}) {
+  return relays.start({
     tenant: { rulesFile },
     env: { QUALIFICATION_WINDOW_MS: '0', ...opts.env },
     ...(opts.labelMode ? { labelMode: opts.labelMode } : {}),
   });
-  return relay;
 }
 
 describe('qualification startup', () => {

@@ -1,27 +1,14 @@
-import { buildChatwootMessageWebhook, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildChatwootMessageWebhook, waitFor } from '@relay/testing';
+import { describe, expect, it } from 'vitest';
 import { messageSends } from './support/agentReplies.js';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
-
-let redis: TestRedis;
-let relay: RelayHarness;
+import { type RelayHarnessOptions, useRelayHarness } from './support/useRelayHarness.js';
 
 const TOKEN = 'send-api-token-0123456789';
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
+const relays = useRelayHarness('sendapi');
 
-async function startRelay(extraTenants: Parameters<typeof startRelayHarness>[0]['extraTenants'] = []) {
-  relay = await startRelayHarness({
-    redisUrl: redis.url,
-    prefix: redis.uniquePrefix('sendapi'),
+async function startRelay(extraTenants: RelayHarnessOptions['extraTenants'] = []) {
+  const relay = await relays.start({
     env: { SEND_API_TOKENS: `other-token-abcdefghijkl,${TOKEN}` },
     extraTenants,
   });
@@ -35,7 +22,7 @@ async function call(
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  const res = await fetch(`${relay.ingress.url}${path}`, {
+  const res = await fetch(`${relays.current.ingress.url}${path}`, {
     method,
     headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -1,20 +1,9 @@
-import { buildTextMessage, startTestRedis, type TestRedis, waitFor } from '@relay/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { buildTextMessage, waitFor } from '@relay/testing';
+import { describe, expect, it } from 'vitest';
+import type { RelayHarness } from './support/relayHarness.js';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
-let redis: TestRedis;
-let relay: RelayHarness | undefined;
-
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-  relay = undefined;
-});
+const relays = useRelayHarness('shutdown');
 
 const CHAT = '31660000001@c.us';
 const inFlight = (harness: RelayHarness) => harness.chatwoot.requests.some((r) => r.status === 0);
@@ -25,8 +14,7 @@ async function workerWithJobInFlight(
   env: Record<string, string>,
   role: 'worker' | 'all' = 'worker',
 ) {
-  const harness = await startRelayHarness({ redisUrl: redis.url, prefix: redis.uniquePrefix('shutdown') });
-  relay = harness;
+  const harness = await relays.start();
   harness.chatwoot.setLatency(latencyMs);
   const worker = await harness.spawnWorker(env, role);
   expect(await harness.post(buildTextMessage({ chatId: CHAT, body: 'in flight at SIGTERM' }))).toMatchObject({

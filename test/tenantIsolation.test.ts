@@ -6,15 +6,10 @@
 import { Writable } from 'node:stream';
 import { signWahaBody } from '@relay/domain';
 import { createLogger } from '@relay/observability';
-import {
-  buildChatwootMessageWebhook,
-  buildTextMessage,
-  startTestRedis,
-  type TestRedis,
-} from '@relay/testing';
+import { buildChatwootMessageWebhook, buildTextMessage } from '@relay/testing';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RelayHarness, startRelayHarness } from './support/relayHarness.js';
+import { describe, expect, it } from 'vitest';
+import { useRelayHarness } from './support/useRelayHarness.js';
 
 const KEY_A = 'tenant-a-hmac-key';
 const KEY_B = 'tenant-b-hmac-key';
@@ -25,25 +20,10 @@ const SECRET_B = 'tenant-b-chatwoot-secret';
 const SEND_A = 'send-token-only-dealer-0123456789';
 const SEND_ALL = 'send-token-every-tenant-0123456789';
 
-let redis: TestRedis;
-let relay: RelayHarness;
-let prefix: string;
+const relays = useRelayHarness('isolation');
 
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis.close();
-});
-afterEach(async () => {
-  await relay?.close();
-});
-
-async function startTwoTenants(env: Record<string, string> = {}) {
-  prefix = redis.uniquePrefix('isolation');
-  relay = await startRelayHarness({
-    redisUrl: redis.url,
-    prefix,
+function startTwoTenants(env: Record<string, string> = {}) {
+  return relays.start({
     env: { WAHA_WEBHOOK_MAX_AGE_SECONDS: '0', ...env },
     tenant: { hmacKeys: [KEY_A] },
     chatwootWebhook: { secrets: [SECRET_A], token: TOKEN_A },
@@ -57,15 +37,14 @@ async function startTwoTenants(env: Record<string, string> = {}) {
       },
     ],
   });
-  return relay;
 }
 
 /** The tenant of every job stored under the prefix. */
 async function jobTenants(): Promise<string[]> {
-  const client = new Redis(redis.url);
+  const client = new Redis(relays.redis.url);
   try {
     const tenants: string[] = [];
-    for (const key of await client.keys(`${prefix}:*`)) {
+    for (const key of await client.keys(`${relays.current.config.redisPrefix}:*`)) {
       if ((await client.type(key)) !== 'hash') continue;
       const data = await client.hget(key, 'data');
       if (data) tenants.push(String((JSON.parse(data) as { tenant?: unknown }).tenant));
@@ -78,7 +57,7 @@ async function jobTenants(): Promise<string[]> {
 
 async function postWaha(envelope: object, key: string) {
   const raw = JSON.stringify(envelope);
-  const res = await fetch(relay.webhookUrl, {
+  const res = await fetch(relays.current.webhookUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-webhook-hmac': signWahaBody(raw, key) },
     body: raw,
@@ -101,7 +80,7 @@ describe('tenant isolation', () => {
   });
 
   it("does not let tenant A's Chatwoot URL token or signing secret enqueue for tenant B", async () => {
-    await startTwoTenants();
+    const relay = await startTwoTenants();
     const withToken = await relay.postChatwoot(reply(1), { path: `other/${TOKEN_A}` });
     expect(withToken).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
     const signedByA = await relay.postChatwoot(reply(2), { path: 'other', secret: SECRET_A });
@@ -116,7 +95,7 @@ describe('tenant isolation', () => {
   });
 
   it('scopes send-API tokens to their tenants, for sends and status reads', async () => {
-    await startTwoTenants({ SEND_API_TOKENS: `${SEND_A}:dealer;${SEND_ALL}:*` });
+    const relay = await startTwoTenants({ SEND_API_TOKENS: `${SEND_A}:dealer;${SEND_ALL}:*` });
     const send = async (token: string, body: object) => {
       const res = await fetch(`${relay.ingress.url}/v1/messages`, {
         method: 'POST',
@@ -152,10 +131,7 @@ describe('tenant isolation', () => {
 
 describe('secret rotation: the new and the previous secret are both accepted', () => {
   it('WAHA HMAC keys', async () => {
-    prefix = redis.uniquePrefix('rotation');
-    relay = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix,
+    await relays.start({
       env: { WAHA_WEBHOOK_MAX_AGE_SECONDS: '0' },
       tenant: { hmacKeys: ['hmac-new', 'hmac-previous'] },
     });
@@ -166,10 +142,7 @@ describe('secret rotation: the new and the previous secret are both accepted', (
   });
 
   it('Chatwoot signing secrets', async () => {
-    prefix = redis.uniquePrefix('rotation');
-    relay = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix,
+    const relay = await relays.start({
       chatwootWebhook: { secrets: ['cw-new-secret', 'cw-previous-secret'] },
     });
     expect((await relay.postChatwoot(reply(1), { path: 'dealer', secret: 'cw-new-secret' })).status).toBe(
