@@ -1,14 +1,17 @@
+import type { RequestListener } from 'node:http';
 import type { RelayConfig, TenantConfig } from '@relay/config';
 import type { Logger, RelayMetrics } from '@relay/observability';
 import type { DeadLetters, InboundProducer, OutboundProducer } from '@relay/queue';
-import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import { BACKPRESSURE_RETRY_AFTER_S, createBackpressure } from './backpressure.js';
 import { ingestChatwootWebhook } from './chatwootWebhook.js';
 import { createDlqRouter } from './dlqRoutes.js';
 import { createRefusalRateLimiter, rejectDeepJson } from './limits.js';
+import { answer, outcomeLabels } from './respond.js';
 import { createSendApiRouter } from './sendApi.js';
-import { type IngestOutcome, ingestWahaWebhook } from './wahaWebhook.js';
+import { createWahaRoute, WAHA_WEBHOOK_PATH } from './wahaRoute.js';
+import type { IngestOutcome } from './wahaWebhook.js';
 
 export interface IngressDeps {
   config: Pick<
@@ -39,54 +42,11 @@ export interface IngressDeps {
   now?: () => number;
 }
 
-const RETRY_AFTER_S = 5;
-
 /**
- * Writes a JSON answer with Node's own response methods: the bytes `res.status(status).json(body)` would write (the
- * ETag is off for this app), without Express's per-call header, charset and freshness handling on the webhook path.
+ * The ingress's request listener; it never listens by itself. `POST /webhooks/waha` takes the plain-Node route of
+ * `wahaRoute.ts`, everything else (and that path with a query string or a compressed body) goes through Express.
  */
-function sendJson(res: Response, status: number, body: object): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function answer(res: Response, outcome: IngestOutcome): void {
-  switch (outcome.kind) {
-    case 'accepted':
-      sendJson(res, 200, { status: outcome.duplicate ? 'duplicate' : 'accepted', jobId: outcome.jobId });
-      return;
-    case 'ignored':
-      sendJson(res, 200, { status: 'ignored', reason: outcome.reason });
-      return;
-    case 'rejected':
-      sendJson(res, outcome.status, { error: outcome.code, message: outcome.message });
-      return;
-    case 'unavailable':
-      res.setHeader('Retry-After', String(outcome.retryAfterS ?? RETRY_AFTER_S));
-      sendJson(res, 503, { error: outcome.reason ?? 'unavailable', message: outcome.message });
-      return;
-  }
-}
-
-function outcomeLabels(outcome: IngestOutcome): { outcome: string; reason: string } {
-  switch (outcome.kind) {
-    case 'accepted':
-      return { outcome: outcome.duplicate ? 'duplicate' : 'accepted', reason: '' };
-    case 'ignored':
-      return { outcome: 'ignored', reason: outcome.reason };
-    case 'rejected':
-      return { outcome: 'rejected', reason: outcome.code };
-    case 'unavailable':
-      return { outcome: 'unavailable', reason: outcome.reason ?? 'redis' };
-  }
-}
-
-/** Builds the ingress Express app; it never listens by itself. */
-export function createIngressApp(deps: IngressDeps): Express {
+export function createIngressListener(deps: IngressDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   // Webhook and API answers are never cached: skip the per-response ETag (a SHA-1 of the body in res.send).
@@ -98,7 +58,7 @@ export function createIngressApp(deps: IngressDeps): Express {
     perMinute: deps.config.publicRateLimitPerMinute,
     now: deps.now,
   });
-  const publicBody = [rateLimit, rawJson, rejectDeepJson];
+  const publicBody = [rateLimit.middleware, rawJson, rejectDeepJson];
   const backpressure = createBackpressure({
     redis: deps.redis,
     prefix: deps.config.redisPrefix,
@@ -107,29 +67,26 @@ export function createIngressApp(deps: IngressDeps): Express {
     maxMemoryRatio: deps.config.ingressMaxRedisMemoryRatio,
   });
 
-  app.post('/webhooks/waha', rateLimit, rawJson, rejectDeepJson, async (req, res) => {
-    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const outcome = await ingestWahaWebhook(rawBody, req.get('x-webhook-hmac'), {
+  const waha = createWahaRoute({
+    ingest: {
       config: deps.config,
       tenantsBySession,
       producer: deps.producer,
       outbound: deps.outbound,
       backpressure,
       now: deps.now,
-    });
-    deps.metrics.webhooks.inc({ source: 'waha', ...outcomeLabels(outcome) });
-    if (outcome.kind === 'rejected' || outcome.kind === 'unavailable') {
-      deps.logger.warn(
-        { source: 'waha', outcome: outcome.kind, reason: outcomeLabels(outcome).reason },
-        outcome.message,
-      );
-    } else if (outcome.kind === 'accepted') {
-      deps.logger.debug(
-        { source: 'waha', jobId: outcome.jobId, duplicate: outcome.duplicate },
-        'webhook accepted',
-      );
-    }
-    answer(res, outcome);
+    },
+    maxBodyBytes: deps.config.maxBodyBytes,
+    rateLimit,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  app.post(WAHA_WEBHOOK_PATH, publicBody, async (req: express.Request, res: Response) => {
+    await waha.respond(
+      Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      req.get('x-webhook-hmac'),
+      res,
+    );
   });
 
   const chatwootRoute = async (req: express.Request, res: Response) => {
@@ -166,7 +123,7 @@ export function createIngressApp(deps: IngressDeps): Express {
 
   app.use(
     '/v1/messages',
-    rateLimit,
+    rateLimit.middleware,
     createSendApiRouter({
       tokens: deps.config.sendApiTokens,
       scopes: deps.config.sendApiTokenScopes,
@@ -219,5 +176,8 @@ export function createIngressApp(deps: IngressDeps): Express {
     res.status(status).json({ error: code, message });
   };
   app.use(onError);
-  return app;
+  return (req, res) => {
+    if (waha.takes(req)) waha.handle(req, res);
+    else app(req, res);
+  };
 }

@@ -3,7 +3,9 @@
  * requests. Body size is `MAX_BODY_BYTES` (express.raw / express.json), header size is `MAX_HEADER_BYTES` (Node's
  * `maxHeaderSize`, see `main.ts`).
  */
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import { sendJson } from './respond.js';
 
 /** Deepest JSON nesting accepted; deeper bodies are refused with 400 before `JSON.parse` sees them. */
 export const MAX_JSON_DEPTH = 64;
@@ -48,7 +50,7 @@ export class JsonTooDeepError extends Error {
 /** After `express.raw`: refuses a body nested deeper than {@link MAX_JSON_DEPTH} with 400. */
 export const rejectDeepJson: RequestHandler = (req, res, next) => {
   if (Buffer.isBuffer(req.body) && exceedsJsonDepth(req.body)) {
-    res.status(400).json({ error: 'too_deep', message: new JsonTooDeepError().message });
+    sendJson(res, 400, { error: 'too_deep', message: new JsonTooDeepError().message });
     return;
   }
   next();
@@ -67,18 +69,32 @@ export interface RateLimiterOptions {
   maxTrackedIps?: number;
 }
 
+export interface RefusalRateLimiter {
+  /**
+   * Answers 429 + Retry-After and returns false when the request's address is over its refusals this minute;
+   * otherwise returns true and counts the request's answer once it has been sent.
+   */
+  admit(req: IncomingMessage, res: ServerResponse): boolean;
+  /** {@link admit} as Express middleware. */
+  middleware: RequestHandler;
+}
+
 const WINDOW_MS = 60_000;
 
-const addressOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+/** The socket address (the ingress does not set Express `trust proxy`, so this is what `req.ip` would be). */
+const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+
+/** True for the answers that count as refusals: every 4xx except the limiter's own 429. */
+const isRefusal = (status: number): boolean => status >= 400 && status < 500 && status !== 429;
 
 /**
  * Per-IP fixed-window limiter of the public endpoints, in memory (per ingress process). It counts the requests an
  * IP gets refused (any 4xx: bad signature, bad token, bad body, unknown tenant…); once an IP has had `perMinute`
  * refusals in the current minute, every further request from it gets 429 + Retry-After until the window ends.
  * Correctly authenticated senders (WAHA, Chatwoot, send-API clients) are never throttled by their volume: that is
- * the backpressure's job. Keyed by `req.ip` (the socket address unless Express `trust proxy` is set).
+ * the backpressure's job. Keyed by the socket address.
  */
-export function createRefusalRateLimiter(opts: RateLimiterOptions): RequestHandler {
+export function createRefusalRateLimiter(opts: RateLimiterOptions): RefusalRateLimiter {
   const now = opts.now ?? Date.now;
   const maxTracked = opts.maxTrackedIps ?? 100_000;
   let window = -1;
@@ -91,26 +107,35 @@ export function createRefusalRateLimiter(opts: RateLimiterOptions): RequestHandl
     }
     return current;
   };
-  return (req: Request, res: Response, next) => {
-    if (opts.perMinute <= 0) return next();
+  const admit = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (opts.perMinute <= 0) return true;
     const current = roll();
-    // `req.ip` is resolved only when some address has refusals this minute (usually none), not on every request.
+    // The address is looked up only when some address has refusals this minute (usually none).
     if (refusals.size > 0 && (refusals.get(addressOf(req)) ?? 0) >= opts.perMinute) {
       const retryAfterS = Math.max(1, Math.ceil(((current + 1) * WINDOW_MS - now()) / 1000));
-      res.setHeader('Retry-After', String(retryAfterS));
-      res.status(429).json({
-        error: 'rate_limited',
-        message: `too many refused requests from this address; retry in ${retryAfterS} s`,
-      });
-      return;
+      sendJson(
+        res,
+        429,
+        {
+          error: 'rate_limited',
+          message: `too many refused requests from this address; retry in ${retryAfterS} s`,
+        },
+        { 'Retry-After': String(retryAfterS) },
+      );
+      return false;
     }
     res.once('finish', () => {
-      if (res.statusCode < 400 || res.statusCode >= 500 || res.statusCode === 429) return;
-      if (roll() !== current) return;
+      if (!isRefusal(res.statusCode) || roll() !== current) return;
       const ip = addressOf(req);
       if (!refusals.has(ip) && refusals.size >= maxTracked) refusals.clear();
       refusals.set(ip, (refusals.get(ip) ?? 0) + 1);
     });
-    next();
+    return true;
+  };
+  return {
+    admit,
+    middleware: (req, res, next) => {
+      if (admit(req, res)) next();
+    },
   };
 }

@@ -9,7 +9,7 @@ import {
   createRedisConnection,
   replayTargetFor,
 } from '@relay/queue';
-import { createIngressApp } from './app.js';
+import { createIngressListener } from './app.js';
 
 export interface RunningIngress {
   url: string;
@@ -41,7 +41,7 @@ export async function startIngress(
     prefix: config.redisPrefix,
     replayTarget: replayTargetFor(config.inboundPartitions, config.outboundPartitions),
   });
-  const app = createIngressApp({
+  const listener = createIngressListener({
     config,
     producer,
     outbound,
@@ -52,7 +52,7 @@ export async function startIngress(
   });
   const server = await new Promise<Server>((resolve, reject) => {
     // maxHeaderSize: Node answers 431 to a request whose head is larger (MAX_HEADER_BYTES).
-    const listening = createServer({ maxHeaderSize: config.maxHeaderBytes }, app);
+    const listening = createServer({ maxHeaderSize: config.maxHeaderBytes }, listener);
     listening.listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);
   });
