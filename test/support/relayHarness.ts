@@ -13,7 +13,6 @@ import {
   postWebhook,
   startChatwootSimulator,
   startWahaSimulator,
-  type TestRedis,
   type WahaSimulator,
 } from '@relay/testing';
 import { type RunningWorker, startWorker } from '@relay/worker';
@@ -231,6 +230,3 @@ export async function startRelayHarness(opts: HarnessOptions): Promise<RelayHarn
     await Promise.all([chatwoot.close(), waha.close()]);
   }
 }
-
-/** Creates one suite-wide Redis and hands each test a fresh prefix. */
-export type { TestRedis };
