@@ -11,14 +11,20 @@
  *
  * CPU columns (from /proc): CPU time per answered request of the load generator (this process), the server under
  * test and Redis, and `other CPU`, the machine's CPU time outside those three during the run in % of all CPUs: a run
- * with a high value was disturbed by something else on the machine.
+ * with a high value was disturbed by something else on the machine. Stall columns: the longest event-loop delay of
+ * the load generator and of the ingress (its `/metrics`) during the run, and the ingress's GC time: they tell a slow
+ * answer caused by the generator, the server or the rest of the machine apart. The load generator collects its own
+ * garbage before every run, and the ingress's bodies are signed just before each run, every one a new message id.
  * Uses REDIS_URL, else redis://127.0.0.1:6379 (keys under a fresh prefix, deleted afterwards).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { cpus } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { signWahaBody } from '@relay/domain';
 import { buildTextMessage, freePort } from '@relay/testing';
 import autocannon from 'autocannon';
@@ -47,6 +53,9 @@ const connections = Number(values.connections);
 const at = Number(values.at);
 const warmupS = Number(values.warmup);
 const HMAC_KEY = 'bench-hmac-key';
+// A full GC before each measured run, without asking for `node --expose-gc` on the command line.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const redis = new Redis(REDIS_URL);
 await printHeader('ingress.ts', redis);
@@ -100,6 +109,10 @@ interface RunResult extends LoadResult {
   redisCpuUs: number | null;
   /** CPU time of all other processes (not this one, the server or Redis), in % of all CPUs: noise. */
   otherCpuPct: number | null;
+  /** Longest event-loop delay of the load generator during the run, ms: a stall here delays requests itself. */
+  loadStallMs: number;
+  /** The ingress's longest event-loop delay, GC time and GC pauses over 10 ms during the run (its metrics). */
+  server: { lagMaxMs: number; gcMs: number; gcOver10Ms: number } | null;
 }
 
 interface Run {
@@ -108,7 +121,13 @@ interface Run {
 }
 
 /** Closed loop: `connections` connections, each sending its next request when the previous answer arrived. */
-async function cannon(url: string, bodies: Body[], overallRate?: number, seconds = duration) {
+async function cannon(
+  url: string,
+  bodies: Body[],
+  overallRate?: number,
+  seconds = duration,
+  reuseOk = false,
+) {
   let next = 0;
   const result = await autocannon({
     url,
@@ -125,7 +144,8 @@ async function cannon(url: string, bodies: Body[], overallRate?: number, seconds
       },
     ],
   });
-  if (next > bodies.length) console.warn(`(${url}: bodies reused after ${bodies.length}; raise the pool)`);
+  if (next > bodies.length && !reuseOk)
+    console.warn(`(${url}: bodies reused after ${bodies.length}; raise the count)`);
   return result;
 }
 
@@ -149,7 +169,13 @@ const fromAutocannon = (result: autocannon.Result): LoadResult => ({
  * bytes keep this generator's CPU per request close to autocannon's (the `load gen CPU` column shows both); Node's
  * timers make it late by up to ~1 ms, for both servers alike.
  */
-async function pacedLoad(url: string, bodies: Body[], rate: number, seconds = duration): Promise<LoadResult> {
+async function pacedLoad(
+  url: string,
+  requests: Buffer[],
+  rate: number,
+  seconds = duration,
+  reuseOk = false,
+): Promise<LoadResult> {
   const target = new URL(url);
   const total = Math.round(rate * seconds);
   const intervalMs = 1000 / rate;
@@ -162,18 +188,6 @@ async function pacedLoad(url: string, bodies: Body[], rate: number, seconds = du
   const dueAt = new Map<Socket, number>(); // socket → when its request in flight was due
   const idle: Socket[] = [];
   let finished = () => {};
-  // Request bytes built before the clock starts (autocannon builds each request as it sends it; this is cheaper).
-  const requests = Array.from({ length: Math.min(total, bodies.length) }, (_, index) => {
-    const item = bodies[index]!;
-    // autocannon adds `Content-Length` to the headers objects it was given: leave it out, it is set below.
-    const head = Object.entries(item.headers)
-      .filter(([name]) => name.toLowerCase() !== 'content-length')
-      .map(([name, value]) => `${name}: ${value}\r\n`);
-    return Buffer.from(
-      `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n${head.join('')}` +
-        `content-length: ${Buffer.byteLength(item.body)}\r\n\r\n${item.body}`,
-    );
-  });
   const dueCount = () => Math.min(total, Math.floor((performance.now() - start) / intervalMs) + 1);
   /** Writes the oldest due request on `socket`, or parks the socket. */
   const writeNext = (socket: Socket) => {
@@ -227,7 +241,8 @@ async function pacedLoad(url: string, bodies: Body[], rate: number, seconds = du
   });
   const elapsedS = (performance.now() - start) / 1000;
   for (const socket of sockets) socket.destroy();
-  if (total > bodies.length) console.warn(`(${url}: bodies reused after ${bodies.length}; raise the pool)`);
+  if (total > requests.length && !reuseOk)
+    console.warn(`(${url}: bodies reused after ${requests.length}; raise the count)`);
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
@@ -239,6 +254,24 @@ async function pacedLoad(url: string, bodies: Body[], rate: number, seconds = du
     ok,
     failed,
   };
+}
+
+/**
+ * The bytes of one HTTP/1.1 request per body, built before a paced run (autocannon builds each request as it
+ * sends it; this is cheaper).
+ */
+function requestBytes(url: string, bodies: Body[]): Buffer[] {
+  const target = new URL(url);
+  return bodies.map((item) => {
+    // autocannon adds `Content-Length` to the headers objects it was given: leave it out, it is set below.
+    const head = Object.entries(item.headers)
+      .filter(([name]) => name.toLowerCase() !== 'content-length')
+      .map(([name, value]) => `${name}: ${value}\r\n`);
+    return Buffer.from(
+      `POST ${target.pathname} HTTP/1.1\r\nhost: ${target.host}\r\n${head.join('')}` +
+        `content-length: ${Buffer.byteLength(item.body)}\r\n\r\n${item.body}`,
+    );
+  });
 }
 
 /** Clock ticks of CPU time: the whole machine (busy), or one process (user + system); null without /proc. */
@@ -269,23 +302,61 @@ function processTicks(pid: number | undefined): number {
 const TICKS_PER_S = 100;
 
 /** Runs `load` and adds the CPU time the server, Redis and the rest of the machine (noise) used meanwhile. */
-async function measured(serverPid: number | undefined, load: () => Promise<LoadResult>): Promise<RunResult> {
+/**
+ * The ingress's own stalls and GC since the last call, from its Prometheus metrics (prom-client's default ones:
+ * the event-loop delay histogram is reset at every scrape; GC pauses are a cumulative histogram).
+ */
+async function serverStalls(
+  metricsUrl: string,
+): Promise<{ lagMaxMs: number; gcMs: number; gcOver10Ms: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const sum = (pattern: RegExp) =>
+    [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  return {
+    lagMaxMs: sum(/^relay_nodejs_eventloop_lag_max_seconds ([\d.e+-]+)$/gm) * 1000,
+    gcMs: sum(/^relay_nodejs_gc_duration_seconds_sum{[^}]*} ([\d.e+-]+)$/gm) * 1000,
+    gcOver10Ms:
+      sum(/^relay_nodejs_gc_duration_seconds_count{[^}]*} ([\d.e+-]+)$/gm) -
+      sum(/^relay_nodejs_gc_duration_seconds_bucket{le="0.01",[^}]*} ([\d.e+-]+)$/gm),
+  };
+}
+
+async function measured(
+  serverPid: number | undefined,
+  load: () => Promise<LoadResult>,
+  metricsUrl?: string,
+): Promise<RunResult> {
   const snapshot = () => ({
     machine: machineBusyTicks(),
     self: processTicks(process.pid),
     server: processTicks(serverPid),
     redis: processTicks(redisPid),
   });
+  collectGarbage(); // the load generator's own garbage (bodies built for the run) is not collected mid-run
+  const stalls = monitorEventLoopDelay({ resolution: 5 });
+  const serverBefore = metricsUrl ? await serverStalls(metricsUrl) : null;
   const before = snapshot();
   const t0 = performance.now();
+  stalls.enable();
   const result = await load();
+  stalls.disable();
   const after = snapshot();
+  const serverAfter = metricsUrl ? await serverStalls(metricsUrl) : null;
   const elapsedS = (performance.now() - t0) / 1000;
   const answered = result.ok + result.failed;
   const perRequestUs = (ticks: number) => (answered > 0 ? (ticks / TICKS_PER_S / answered) * 1e6 : null);
   const ours = (['self', 'server', 'redis'] as const).reduce((sum, key) => sum + after[key] - before[key], 0);
   return {
     ...result,
+    loadStallMs: stalls.max / 1e6,
+    server:
+      serverBefore && serverAfter
+        ? {
+            lagMaxMs: serverAfter.lagMaxMs,
+            gcMs: serverAfter.gcMs - serverBefore.gcMs,
+            gcOver10Ms: serverAfter.gcOver10Ms - serverBefore.gcOver10Ms,
+          }
+        : null,
     loadCpuUs: after.self > 0 ? perRequestUs(after.self - before.self) : null,
     serverCpuUs: after.server > 0 ? perRequestUs(after.server - before.server) : null,
     redisCpuUs: after.redis > 0 ? perRequestUs(after.redis - before.redis) : null,
@@ -298,21 +369,23 @@ async function measured(serverPid: number | undefined, load: () => Promise<LoadR
 }
 
 const runs: Run[] = [];
-const pool = 120_000;
-const t0 = Date.now();
-const bodies = makeBodies(pool);
-console.log(`${pool} bodies signed in ${Date.now() - t0} ms\n`);
+/** Bodies for `seconds` at up to `rate` req/s, each a new message id (the bare handler's are reused). */
+const bodiesFor = (rate: number, seconds: number) => makeBodies(Math.ceil(rate * seconds * 1.05) + 1000);
+const barePool = makeBodies(20_000);
 
 // Bare Express.
 const barePort = await freePort();
 const bare = spawnNode(['--import', 'tsx', 'bench/fixtures/bareExpress.ts', String(barePort)], {});
 const bareUrl = `http://127.0.0.1:${barePort}/webhooks/waha`;
 await waitUntilListening(bareUrl);
-await cannon(bareUrl, bodies, undefined, warmupS); // warm-up (JIT, heap)
-const bareMax = await measured(bare.pid, async () => fromAutocannon(await cannon(bareUrl, bodies)));
+await cannon(bareUrl, barePool, undefined, warmupS, true); // warm-up (JIT, heap)
+const bareMax = await measured(bare.pid, async () =>
+  fromAutocannon(await cannon(bareUrl, barePool, undefined, duration, true)),
+);
 runs.push({ label: 'bare Express, saturated', result: bareMax });
 
-// The relay ingress.
+// The relay ingress: bodies signed just before each run and sized from the bare maximum (the ingress does not
+// answer faster), so every request it gets is a new message and a real enqueue.
 const prefix = `bench-ingress-${randomUUID().slice(0, 8)}`;
 const ingressPort = await freePort();
 const ingress = spawnNode(['bin/relay.js', 'ingress'], {
@@ -331,35 +404,47 @@ const ingress = spawnNode(['bin/relay.js', 'ingress'], {
   INGRESS_MAX_QUEUE_DEPTH: '100000000',
 });
 const ingressUrl = `http://127.0.0.1:${ingressPort}/webhooks/waha`;
+const ingressMetrics = `http://127.0.0.1:${ingressPort}/metrics`;
 try {
   await waitForHttp(`http://127.0.0.1:${ingressPort}/readyz`, 60_000);
-  // Warm-up with bodies of their own (message ids not used later).
-  const warmUp = await cannon(ingressUrl, makeBodies(warmupS * 4000), undefined, warmupS);
-  // Bodies of the measured ingress runs: disjoint slices of the pool, so every request is a new message.
-  const slices = {
-    max: bodies.slice(0, 40_000),
-    rate: bodies.slice(40_000, 80_000),
-    paced: bodies.slice(80_000),
-  };
-  const ingressMax = await measured(ingress.pid, async () =>
-    fromAutocannon(await cannon(ingressUrl, slices.max)),
+  const warmUp = await cannon(ingressUrl, bodiesFor(bareMax.reqPerSec, warmupS), undefined, warmupS);
+  let bodies = bodiesFor(bareMax.reqPerSec, duration);
+  const ingressMax = await measured(
+    ingress.pid,
+    async () => fromAutocannon(await cannon(ingressUrl, bodies)),
+    ingressMetrics,
   );
   runs.push({ label: 'relay ingress, saturated', result: ingressMax });
   const rate = Math.round(bareMax.reqPerSec * at);
-  const ingressAt = await measured(ingress.pid, async () =>
-    fromAutocannon(await cannon(ingressUrl, slices.rate, rate)),
+  bodies = bodiesFor(rate, duration);
+  const ingressAt = await measured(
+    ingress.pid,
+    async () => fromAutocannon(await cannon(ingressUrl, bodies, rate)),
+    ingressMetrics,
   );
   runs.push({ label: `relay ingress at ${rate} req/s (${at} × bare max), autocannon`, result: ingressAt });
-  const bareAt = await measured(bare.pid, async () => fromAutocannon(await cannon(bareUrl, bodies, rate)));
+  const bareAt = await measured(bare.pid, async () =>
+    fromAutocannon(await cannon(bareUrl, barePool, rate, duration, true)),
+  );
   runs.push({ label: `bare Express at ${rate} req/s, autocannon`, result: bareAt });
-  const ingressPaced = await measured(ingress.pid, () => pacedLoad(ingressUrl, slices.paced, rate));
+  let requests = requestBytes(ingressUrl, bodiesFor(rate, duration));
+  const ingressPaced = await measured(
+    ingress.pid,
+    () => pacedLoad(ingressUrl, requests, rate),
+    ingressMetrics,
+  );
   runs.push({ label: `relay ingress at ${rate} req/s (${at} × bare max), paced`, result: ingressPaced });
-  const barePaced = await measured(bare.pid, () => pacedLoad(bareUrl, bodies, rate));
+  requests = requestBytes(bareUrl, barePool);
+  const barePaced = await measured(bare.pid, () => pacedLoad(bareUrl, requests, rate, duration, true));
   runs.push({ label: `bare Express at ${rate} req/s, paced`, result: barePaced });
-  // And at half the ingress's own maximum, for the latency at a rate it sustains (fresh message ids).
+  // And at half the ingress's own maximum, for the latency at a rate it sustains.
   const half = Math.round(ingressMax.reqPerSec / 2);
-  const halfBodies = makeBodies(half * duration + 1000);
-  const ingressHalf = await measured(ingress.pid, () => pacedLoad(ingressUrl, halfBodies, half));
+  requests = requestBytes(ingressUrl, bodiesFor(half, duration));
+  const ingressHalf = await measured(
+    ingress.pid,
+    () => pacedLoad(ingressUrl, requests, half),
+    ingressMetrics,
+  );
   runs.push({ label: `relay ingress at ${half} req/s (0.5 × its max), paced`, result: ingressHalf });
 
   const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
@@ -375,6 +460,9 @@ try {
     result.serverCpuUs === null ? '?' : fmt(result.serverCpuUs),
     result.redisCpuUs === null ? '?' : fmt(result.redisCpuUs),
     result.otherCpuPct === null ? '?' : `${result.otherCpuPct.toFixed(0)} %`,
+    fmt(result.loadStallMs),
+    result.server ? fmt(result.server.lagMaxMs) : '',
+    result.server ? `${fmt(result.server.gcMs)} (${result.server.gcOver10Ms})` : '',
   ]);
   console.log(
     table(
@@ -390,6 +478,9 @@ try {
         'server CPU µs/req',
         'Redis CPU µs/req',
         'other CPU',
+        'load gen stall ms',
+        'server stall ms',
+        'server GC ms (pauses > 10 ms)',
       ],
       rows,
     ),
