@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayConfig } from '@relay/config';
-import type { Logger, RelayMetrics } from '@relay/observability';
+import { type Logger, type RelayMetrics, watchRedisConnection } from '@relay/observability';
 import {
   createDeadLetters,
   createRedisConnection,
@@ -46,7 +46,8 @@ export async function startDashboard(
   const problem = dashboardConfigProblem(config);
   if (problem) throw new Error(problem);
   const redis = createRedisConnection(config.redisUrl, 'worker');
-  redis.on('error', (error) => deps.logger.debug({ err: error }, 'dashboard redis connection error'));
+  // Outages are logged once (lost / back), not once per failed reconnect.
+  watchRedisConnection(redis, { logger: deps.logger, name: 'dashboard' });
   const replayTarget = replayTargetFor(config.inboundPartitions, config.outboundPartitions);
   const deadLetters = createDeadLetters({ connection: redis, prefix: config.redisPrefix, replayTarget });
   // The configured partitions and the dead-letter queue, plus any other queue found in Redis (outbound, ...).

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RelayConfig } from '@relay/config';
-import type { Logger, RelayMetrics } from '@relay/observability';
+import { type Logger, type RelayMetrics, watchRedisConnection } from '@relay/observability';
 import {
   createDeadLetters,
   createInboundProducer,
@@ -23,7 +23,8 @@ export async function startIngress(
   deps: { logger: Logger; metrics: RelayMetrics },
 ): Promise<RunningIngress> {
   const redis = createRedisConnection(config.redisUrl, 'producer');
-  redis.on('error', (error) => deps.logger.debug({ err: error }, 'ingress redis connection error'));
+  // Outages are logged once (lost / back), not once per failed reconnect.
+  watchRedisConnection(redis, { logger: deps.logger, name: 'ingress' });
   const producer = createInboundProducer({
     connection: redis,
     prefix: config.redisPrefix,

@@ -1,5 +1,10 @@
 import type { RelayConfig } from '@relay/config';
-import type { Logger, RelayMetrics } from '@relay/observability';
+import {
+  type Logger,
+  logNonConnectionErrors,
+  type RelayMetrics,
+  watchRedisConnection,
+} from '@relay/observability';
 import {
   createDeadLetters,
   createInboundProducer,
@@ -43,12 +48,15 @@ export async function startWorker(
   deps: { logger: Logger; metrics: RelayMetrics },
 ): Promise<RunningWorker> {
   const connection = createRedisConnection(config.redisUrl, 'worker');
-  connection.on('error', (error) => deps.logger.warn({ err: error }, 'worker redis connection error'));
+  // Outages are logged once per connection (lost / back), not once per failed reconnect with a stack.
+  watchRedisConnection(connection, { logger: deps.logger, name: 'worker' });
   const limiter = instrumentLimiter(
     createTokenLimiter({
       redis: connection,
       prefix: config.redisPrefix,
       onWait: (key, waitedMs) => deps.metrics.limiterWait.observe({ token_hash: key }, waitedMs / 1000),
+      onConnection: (client, name) => watchRedisConnection(client, { logger: deps.logger, name }),
+      onError: logNonConnectionErrors(deps.logger, 'rate limiter error'),
     }),
     { metrics: deps.metrics, redis: connection, prefix: config.redisPrefix },
   );

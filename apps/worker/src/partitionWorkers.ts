@@ -1,5 +1,5 @@
 import type { RelayConfig } from '@relay/config';
-import type { Logger, RelayMetrics } from '@relay/observability';
+import { type Logger, logNonConnectionErrors, type RelayMetrics } from '@relay/observability';
 import type { DeadLetters } from '@relay/queue';
 import { type Job, Queue, RateLimitError, UnrecoverableError, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -79,7 +79,10 @@ export async function startPartitionWorkers<T extends PartitionJobData>(
   const queues = new Map(
     opts.names.map((name) => [
       name,
-      new Queue(name, { connection: opts.connection, prefix: config.redisPrefix }),
+      new Queue(name, { connection: opts.connection, prefix: config.redisPrefix }).on(
+        'error',
+        logNonConnectionErrors(logger, `${opts.label} queue error`, { queue: name }),
+      ),
     ]),
   );
   await Promise.all([...queues.values()].map((queue) => queue.setGlobalConcurrency(1)));

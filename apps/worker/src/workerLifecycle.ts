@@ -1,4 +1,4 @@
-import type { Logger, RelayMetrics } from '@relay/observability';
+import { type Logger, logNonConnectionErrors, type RelayMetrics } from '@relay/observability';
 import type { DeadLetters } from '@relay/queue';
 import type { Job, Queue, Worker } from 'bullmq';
 
@@ -36,9 +36,8 @@ export function copyFailuresToDeadLetters(opts: {
     if (created) opts.metrics.deadLettered.inc({ job: job.name, error_class: errorClass });
   };
   for (const worker of opts.workers) {
-    worker.on('error', (error) =>
-      logger.error({ err: error, queue: worker.name }, `${opts.label} worker error`),
-    );
+    // Redis connection errors at debug: the process's connection watchers report the outage once.
+    worker.on('error', logNonConnectionErrors(logger, `${opts.label} worker error`, { queue: worker.name }));
     worker.on('failed', (job) => {
       if (!job) return;
       deadLetter(job).catch((error: unknown) =>

@@ -34,7 +34,8 @@ export function createInboundProducer(opts: {
   const queues = new Map(
     inboundQueueNames(opts.tenants, opts.partitions).map((name) => [
       name,
-      new Queue(name, { connection: opts.connection, prefix: opts.prefix }),
+      // Its errors are the connection's, which the connection's owner logs (as the outbound producer's).
+      new Queue(name, { connection: opts.connection, prefix: opts.prefix }).on('error', () => {}),
     ]),
   );
 

@@ -48,6 +48,8 @@ export interface PoolOptions {
 export class LimiterPool {
   readonly #opts: PoolOptions;
   readonly #connection: Bottleneck.IORedisConnection;
+  /** Bottleneck's own subscriber connection, duplicated from the client. */
+  readonly subscriber: Redis;
   readonly #entries = new Map<string, PoolEntry>();
   readonly #sweep: NodeJS.Timeout;
 
@@ -55,6 +57,8 @@ export class LimiterPool {
     this.#opts = opts;
     this.#connection = new Bottleneck.IORedisConnection({ client: opts.client });
     this.#connection.on('error', (err: unknown) => opts.onError(asError(err)));
+    // Set in IORedisConnection's constructor (`client.duplicate()`); its typings leave it out.
+    this.subscriber = (this.#connection as unknown as { subscriber: Redis }).subscriber;
     this.#sweep = setInterval(() => this.#dropIdle(), Math.max(50, opts.idleTimeoutMs / 4));
     this.#sweep.unref();
   }

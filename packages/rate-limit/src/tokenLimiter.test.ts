@@ -211,3 +211,18 @@ describe('deferral instead of a long wait', () => {
     expect(called).toBe(false);
   });
 });
+
+describe('connections', () => {
+  it('hands each Redis connection it opens to onConnection: its own client and Bottleneck subscriber', async () => {
+    const seen = new Map<string, Redis>();
+    const limiter = make({ onConnection: (client, name) => seen.set(name, client) });
+    await expect(limiter.schedule(tokenHash('connections'), budget, async () => 'ran')).resolves.toBe('ran');
+    expect([...seen.keys()]).toEqual(['rate-limit', 'rate-limit-subscriber']);
+    const client = seen.get('rate-limit');
+    const subscriber = seen.get('rate-limit-subscriber');
+    expect(client).not.toBe(redis);
+    expect(client?.status).toBe('ready');
+    // The subscriber is the connection Bottleneck listens on for its limiters' messages.
+    expect(subscriber?.mode).toBe('subscriber');
+  });
+});

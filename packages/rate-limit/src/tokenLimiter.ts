@@ -40,6 +40,12 @@ export interface TokenLimiterOptions {
   onWait?: (key: string, waitedMs: number) => void;
   /** Errors other than the handled Bottleneck defect (Redis connection errors and the like). */
   onError?: (err: Error) => void;
+  /**
+   * Called once with each Redis connection the limiter opens, as soon as it exists: its own client (`rate-limit`)
+   * and Bottleneck's subscriber (`rate-limit-subscriber`), e.g. to log their outages. Their errors reach `onError`
+   * as well.
+   */
+  onConnection?: (client: Redis, name: 'rate-limit' | 'rate-limit-subscriber') => void;
   /** Cluster-wide concurrent calls per token when its budget names none. Default 4. */
   maxConcurrent?: number;
   /**
@@ -65,6 +71,7 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
       // A throwing listener inside Bottleneck's event emitter would recurse into its own 'error' event.
     }
   };
+  opts.onConnection?.(client, 'rate-limit');
   client.on('error', onError);
   const pool = new LimiterPool({
     client,
@@ -73,6 +80,7 @@ export function createTokenLimiter(opts: TokenLimiterOptions): TokenLimiter {
     idleTimeoutMs: opts.idleTimeoutMs ?? 5 * 60_000,
     onError,
   });
+  opts.onConnection?.(pool.subscriber, 'rate-limit-subscriber');
   const coolDowns = new CoolDownStore(client, opts.prefix, opts.coolDownCacheMs ?? 250);
   const defaultMaxWait = opts.maxWaitMs ?? 3_000;
   const skew = opts.skewMarginMs ?? DEFAULT_SKEW_MARGIN_MS;

@@ -1,6 +1,6 @@
 import type { RelayConfig } from '@relay/config';
 import { type LeadRules, loadLeadRulesFile } from '@relay/lead-rules';
-import type { Logger, RelayMetrics } from '@relay/observability';
+import { type Logger, logNonConnectionErrors, type RelayMetrics } from '@relay/observability';
 import {
   type DeadLetters,
   type InboundJobData,
@@ -108,7 +108,11 @@ export async function startQualification(deps: QualificationWorkersDeps): Promis
   const queues = new Map(
     [...rulesByTenant.keys()].map((tenant) => {
       const name = qualificationQueueName(tenant);
-      return [tenant, new Queue(name, { connection: deps.connection, prefix: config.redisPrefix })];
+      const queue = new Queue(name, { connection: deps.connection, prefix: config.redisPrefix });
+      return [
+        tenant,
+        queue.on('error', logNonConnectionErrors(logger, 'qualification queue error', { queue: name })),
+      ];
     }),
   );
   const queueOf = (tenant: string) => {
