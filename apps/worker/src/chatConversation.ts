@@ -12,11 +12,12 @@ export interface ChatConversationDeps {
   tenant: TenantRuntime;
   chatCache: ChatCache;
   redis: Redis;
-  config: Pick<RelayConfig, 'conversationCacheTtlMs' | 'redisPrefix'>;
+  config: Pick<RelayConfig, 'conversationCacheTtlMs' | 'redisPrefix' | 'lockDurationMs'>;
   signal?: AbortSignal;
 }
 
-const CONTACT_LOCK = { ttlMs: 30_000, waitMs: 35_000 };
+/** How long a chat waits for its contact's lock; the holder's Chatwoot calls time out well within it. */
+const CONTACT_LOCK_WAIT_MS = 35_000;
 
 /**
  * The chat's Chatwoot conversation: the cached one while fresh, or while Chatwoot still has it open; else the
@@ -52,7 +53,12 @@ export async function conversationForChat(
   const identity = await identityOf(cached);
   // One contact may be reached through two chats (`@lid` and `@c.us`) in different partitions.
   const lockKey = `${config.redisPrefix}:t:${tenantId}:lock:contact:${identity.identifier}`;
-  return withRedisLock(deps.redis, lockKey, CONTACT_LOCK, async () => {
+  // The lease is the job lock's (WORKER_LOCK_DURATION_MS): a crashed worker's contact is free as soon as its job is.
+  const lease = {
+    ttlMs: config.lockDurationMs,
+    waitMs: Math.max(CONTACT_LOCK_WAIT_MS, 2 * config.lockDurationMs),
+  };
+  return withRedisLock(deps.redis, lockKey, lease, async () => {
     const { created, ...contact } =
       cached.contactId !== undefined &&
       cached.sourceId !== undefined &&

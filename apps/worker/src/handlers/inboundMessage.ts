@@ -19,7 +19,7 @@ export interface InboundDeps {
   ledger: MessageLedger;
   chatCache: ChatCache;
   redis: Redis;
-  config: Pick<RelayConfig, 'conversationCacheTtlMs' | 'mediaMaxBytes' | 'redisPrefix'>;
+  config: Pick<RelayConfig, 'conversationCacheTtlMs' | 'mediaMaxBytes' | 'redisPrefix' | 'lockDurationMs'>;
   logger: Logger;
   jobId: string;
   signal?: AbortSignal;

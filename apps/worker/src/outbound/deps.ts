@@ -18,7 +18,7 @@ export interface OutboundDeps {
   /** Re-enqueues parked WhatsApp events. */
   outboundProducer: OutboundProducer;
   redis: Redis;
-  config: Pick<RelayConfig, 'outboundTypingMs' | 'redisPrefix' | 'conversationCacheTtlMs'>;
+  config: Pick<RelayConfig, 'outboundTypingMs' | 'redisPrefix' | 'conversationCacheTtlMs' | 'lockDurationMs'>;
   logger: Logger;
   jobId: string;
   signal?: AbortSignal;
