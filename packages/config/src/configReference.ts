@@ -78,7 +78,7 @@ export const CONFIG_REFERENCE: ReadonlyArray<readonly [string, string, string]> 
   [
     'WORKER_LOCK_DURATION_MS / WORKER_STALLED_INTERVAL_MS',
     '30000 / 30000',
-    "how fast a crashed worker's jobs are taken over",
+    "how fast a crashed worker's jobs and contact locks are taken over",
   ],
   ['SHUTDOWN_TIMEOUT_MS', settings.SHUTDOWN_TIMEOUT_MS[1], 'graceful shutdown deadline on SIGTERM'],
   ['ADMIN_API_TOKEN', '', 'bearer token of the dead-letter API /v1/dlq (off when unset; 16+ characters)'],
