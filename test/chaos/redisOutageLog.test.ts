@@ -29,40 +29,42 @@ const CONNECTIONS = ['ingress', 'rate-limit', 'rate-limit-subscriber', 'worker']
 
 let relay: RelayHarness | undefined;
 let redis: RedisServer | undefined;
-/**
- * Set while the test has Redis down. A failed run restarts it and gives the connections time to reconnect (ioredis
- * waits up to 2 s between attempts) before closing the relay: closing BullMQ workers mid-reconnect can hang.
- */
-let redisDown = false;
 
 afterEach(async () => {
   vi.restoreAllMocks();
-  if (redisDown) {
-    await redis?.restart();
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  }
-  redisDown = false;
   await relay?.close();
   await redis?.stop();
   relay = undefined;
   redis = undefined;
 });
 
+/** A debug logger whose lines land in `lines`, parsed. */
+function capturedLog() {
+  const lines: Line[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Line);
+      done();
+    },
+  });
+  const logger = createLogger({
+    service: 'outage',
+    level: 'debug',
+    destination: sink,
+    maskPersonalData: false,
+  });
+  return { lines, logger };
+}
+
+/** The connections (by name) that have logged a failed reconnect after the first one. */
+const reconnectingAgain = (lines: Line[]) =>
+  new Set(
+    lines.filter((l) => l.level === 20 && /^redis still unreachable/.test(l.msg)).map((l) => l.connection),
+  );
+
 describe('a Redis outage in the log', () => {
   it('is one warn line per connection when lost and one info line when back, with no stacks and nothing on stderr', async () => {
-    const lines: Line[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Line);
-        done();
-      },
-    });
-    const logger = createLogger({
-      service: 'outage',
-      level: 'debug',
-      destination: sink,
-      maskPersonalData: false,
-    });
+    const { lines, logger } = capturedLog();
     const stderr = vi.spyOn(console, 'error');
     redis = await startRedisServer({ appendonly: true });
     const harness = await startRelayHarness({
@@ -97,25 +99,17 @@ describe('a Redis outage in the log', () => {
       lines.filter((l) => l.level === level && l.connection !== undefined && /^redis /.test(l.msg));
     const connectionsIn = (level: number) => [...new Set(redisLines(level).map((l) => l.connection))].sort();
     await redis.kill('SIGKILL');
-    redisDown = true;
     await waitFor(() => connectionsIn(WARN).length === CONNECTIONS.length, {
       what: 'every connection reported lost',
       timeoutMs: 10_000,
       describe: () => redisLines(WARN),
     });
     // Failed reconnects after the first one are debug lines, not more warnings.
-    const repeated = () =>
-      new Set(
-        lines
-          .filter((l) => l.level === 20 && /^redis still unreachable/.test(l.msg))
-          .map((l) => l.connection),
-      );
-    await waitFor(() => CONNECTIONS.every((name) => repeated().has(name)), {
+    await waitFor(() => CONNECTIONS.every((name) => reconnectingAgain(lines).has(name)), {
       what: 'a second failed reconnect on every connection',
       timeoutMs: 15_000,
     });
     await redis.restart();
-    redisDown = false;
     await waitFor(() => connectionsIn(INFO).length === CONNECTIONS.length, {
       what: 'every connection back',
       timeoutMs: 15_000,
@@ -135,4 +129,32 @@ describe('a Redis outage in the log', () => {
     expect(lines.filter((l) => l.level >= ERROR)).toEqual([]);
     expect(stderr).not.toHaveBeenCalled();
   }, 60_000);
+
+  it('does not keep a worker from closing while its connections are still reconnecting (bullmq#4656)', async () => {
+    const { lines, logger } = capturedLog();
+    redis = await startRedisServer({ appendonly: true });
+    const harness = await startRelayHarness({
+      redisUrl: redis.url,
+      prefix: `close-${randomUUID().slice(0, 8)}`,
+      logger,
+    });
+    relay = harness;
+    const worker = await harness.startWorker();
+    const answer = await harness.post(buildTextMessage({ chatId: '31690000002@c.us', body: 'one' }));
+    expect(answer.status).toBe(200);
+    await waitFor(() => harness.chatwoot.allMessages(1).length === 1, { what: 'the message in Chatwoot' });
+    await redis.kill('SIGKILL');
+    // Down long enough for reconnect attempts to back off: the blocking connections then wait a while to retry.
+    await waitFor(() => reconnectingAgain(lines).has('worker'), {
+      what: 'a second failed reconnect of the worker connection',
+      timeoutMs: 15_000,
+    });
+    await redis.restart();
+    // Right after the restart the Workers' blocking connections are still waiting to reconnect, and BullMQ's own
+    // close() waits for an 'end' event they never emit. Before, this await never returned.
+    await worker.close(500);
+    expect(
+      lines.some((l) => l.level === WARN && /^workers not closed at the shutdown deadline/.test(l.msg)),
+    ).toBe(true);
+  }, 30_000);
 });

@@ -150,10 +150,13 @@ export async function startWorker(
     ops,
     async close(deadlineMs = config.shutdownTimeoutMs) {
       await ops?.close();
-      await inbound.close(deadlineMs);
-      await outbound.close(deadlineMs);
+      // Every kind of job gets the same deadline, at the same time.
+      await Promise.all([
+        inbound.close(deadlineMs),
+        outbound.close(deadlineMs),
+        qualification?.close(deadlineMs),
+      ]);
       await Promise.all([producers.inbound.close(), producers.outbound.close()]);
-      await qualification?.close(deadlineMs);
       await Promise.all([limiter.close(), deadLetters.close()]);
       connection.disconnect();
     },

@@ -62,9 +62,34 @@ export function copyFailuresToDeadLetters(opts: {
   return { sweep, stop: () => clearInterval(timer) };
 }
 
+/** How long closing may overrun the shutdown deadline before it is left unfinished. */
+const CLOSE_GRACE_MS = 1000;
+
+/** True when `promise` settles within `ms`, false when it is still pending then. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Stops the workers taking jobs and waits for running ones up to `deadlineMs` (BullMQ's `close()` has no
- * deadline), then abandons them: they stall and are retried elsewhere. Closes the queues last.
+ * deadline), then stops waiting: unfinished jobs keep their locks until these expire and are then retried by
+ * another worker. BullMQ cannot force a close already under way (`close(true)` returns the pending graceful one),
+ * and a Worker whose blocking connection is still reconnecting to Redis never finishes closing (bullmq#4656), so
+ * the caller drops the connections instead. Closes the queues last, as long as they answer within a grace.
  */
 export async function closeWorkers(
   workers: Worker[],
@@ -72,14 +97,16 @@ export async function closeWorkers(
   deadlineMs: number,
   logger: Logger,
 ): Promise<void> {
-  const graceful = Promise.all(workers.map((worker) => worker.close()));
-  const timedOut = await Promise.race([
-    graceful.then(() => false),
-    new Promise<boolean>((resolve) => setTimeout(resolve, deadlineMs, true).unref()),
-  ]);
-  if (timedOut) {
-    logger.warn({ deadlineMs }, 'jobs still running at the shutdown deadline; abandoning them to be retried');
-    await Promise.all(workers.map((worker) => worker.close(true)));
+  const open = new Set(workers.map((worker) => worker.name));
+  const closing = Promise.all(
+    workers.map((worker) => worker.close().finally(() => open.delete(worker.name))),
+  );
+  if (!(await settlesWithin(closing, deadlineMs))) {
+    logger.warn(
+      { deadlineMs, queues: [...open] },
+      'workers not closed at the shutdown deadline (jobs still running, or Redis unreachable); not waiting for ' +
+        'them: their unfinished jobs are retried once their locks expire',
+    );
   }
-  await Promise.all(queues.map((queue) => queue.close()));
+  await settlesWithin(Promise.all(queues.map((queue) => queue.close())), CLOSE_GRACE_MS);
 }
