@@ -1,7 +1,7 @@
 /**
  * Request limits of the public endpoints (README "Security"): JSON nesting depth and a per-IP rate of refused
- * requests. Body size is `MAX_BODY_BYTES` (express.raw / express.json), header size is `MAX_HEADER_BYTES` (Node's
- * `maxHeaderSize`, see `main.ts`).
+ * requests. Body size is `MAX_BODY_BYTES` (express.raw / express.json, and `wahaRoute.ts`), header size is
+ * `MAX_HEADER_BYTES` (Node's `maxHeaderSize`, see `main.ts`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
