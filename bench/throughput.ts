@@ -98,6 +98,15 @@ async function postAll(relay: RelayHarness): Promise<void> {
   await Promise.all(Array.from({ length: 16 }, post));
 }
 
+/**
+ * Commands Redis has run so far, those run inside Lua scripts included (the sum of INFO commandstats): the work
+ * the relay asks of the Redis every worker shares. Counts every client of this Redis, the bench's own polling too.
+ */
+async function redisCalls(): Promise<number> {
+  const stats = await redis.info('commandstats');
+  return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
 interface Row {
   procs: number;
   rate: number;
@@ -107,6 +116,7 @@ interface Row {
   workerCpu: string;
   benchCpu: string;
   redisCpu: string;
+  redisCallsPerMessage: number;
   machineCpu: string;
   audit: string;
 }
@@ -140,6 +150,7 @@ for (const procs of procCounts) {
     const cpuAtReady = workers.map((w) => cpuSeconds(w.child.pid));
     const benchCpuAtReady = process.cpuUsage();
     const redisCpuAtReady = cpuSeconds(redisPid);
+    const redisCallsAtReady = await redisCalls();
     const machineAtReady = machineCpu();
     if (LIVE) await postAll(relay);
     while (relay.chatwoot.allMessages(1).length < TOTAL) {
@@ -154,6 +165,7 @@ for (const procs of procCounts) {
     });
     const bench = process.cpuUsage(benchCpuAtReady);
     const redisCpu = cpuSeconds(redisPid);
+    const redisCallsDone = await redisCalls();
     const machine = machineCpu();
     const messages = relay.chatwoot.allMessages(1);
     const contents = new Set(messages.map((m) => m.content));
@@ -169,6 +181,7 @@ for (const procs of procCounts) {
         redisCpu === null || redisCpuAtReady === null
           ? '?'
           : `${fmt(((redisCpu - redisCpuAtReady) / seconds) * 100)} %`,
+      redisCallsPerMessage: (redisCallsDone - redisCallsAtReady) / (TOTAL - atReady),
       machineCpu:
         machine && machineAtReady
           ? `${fmt(((machine.busy - machineAtReady.busy) / (machine.total - machineAtReady.total)) * 100)} %`
@@ -194,6 +207,7 @@ console.log(
       'CPU per worker',
       'CPU of ingress+simulators',
       'CPU of Redis',
+      'Redis calls per message',
       'machine CPU busy',
       'audit',
     ],
@@ -207,6 +221,7 @@ console.log(
       r.workerCpu,
       r.benchCpu,
       r.redisCpu,
+      fmt(r.redisCallsPerMessage, 1),
       r.machineCpu,
       r.audit,
     ]),
