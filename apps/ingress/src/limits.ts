@@ -47,12 +47,16 @@ export class JsonTooDeepError extends Error {
   }
 }
 
+/** Answers 400 `too_deep` and returns true when `body` is nested deeper than {@link MAX_JSON_DEPTH}. */
+export function refusedAsTooDeep(body: Uint8Array, res: ServerResponse): boolean {
+  if (!exceedsJsonDepth(body)) return false;
+  sendJson(res, 400, { error: 'too_deep', message: new JsonTooDeepError().message });
+  return true;
+}
+
 /** After `express.raw`: refuses a body nested deeper than {@link MAX_JSON_DEPTH} with 400. */
 export const rejectDeepJson: RequestHandler = (req, res, next) => {
-  if (Buffer.isBuffer(req.body) && exceedsJsonDepth(req.body)) {
-    sendJson(res, 400, { error: 'too_deep', message: new JsonTooDeepError().message });
-    return;
-  }
+  if (Buffer.isBuffer(req.body) && refusedAsTooDeep(req.body, res)) return;
   next();
 };
 

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger, RelayMetrics } from '@relay/observability';
-import { exceedsJsonDepth, JsonTooDeepError, type RefusalRateLimiter } from './limits.js';
+import { type RefusalRateLimiter, refusedAsTooDeep } from './limits.js';
 import { answer, outcomeLabels, sendJson } from './respond.js';
 import { ingestWahaWebhook, type WahaIngestDeps } from './wahaWebhook.js';
 
@@ -57,10 +57,7 @@ export function createWahaRoute(deps: {
       refuse(res, 413, 'body_too_large', `body exceeds ${deps.maxBodyBytes} bytes`);
       return;
     }
-    if (exceedsJsonDepth(body)) {
-      sendJson(res, 400, { error: 'too_deep', message: new JsonTooDeepError().message });
-      return;
-    }
+    if (refusedAsTooDeep(body, res)) return;
     const signature = req.headers['x-webhook-hmac'];
     await respond(body, typeof signature === 'string' ? signature : undefined, res);
   }
