@@ -323,8 +323,8 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 const DEFAULT_SERVICES = ['dashboard', 'ingress', 'redis', 'worker'];
-const FULL_SERVICES = [
-  ...DEFAULT_SERVICES,
+/** The services only the `full` profile adds. */
+const FULL_PROFILE_SERVICES = [
   'chatwoot',
   'chatwoot-migrate',
   'chatwoot-postgres',
@@ -332,6 +332,7 @@ const FULL_SERVICES = [
   'chatwoot-sidekiq',
   'waha',
 ];
+const FULL_SERVICES = [...DEFAULT_SERVICES, ...FULL_PROFILE_SERVICES];
 
 let composeBinary: string[] | undefined;
 /** `docker compose` (v2) when it answers, else Debian's `docker-compose` (1.29); neither is a failure, not a skip. */
@@ -385,16 +386,7 @@ describe('docker-compose.yml', () => {
     const full = Object.entries(services)
       .filter(([, s]) => s.profiles?.includes('full'))
       .map(([n]) => n);
-    expect(full.sort()).toEqual(
-      [
-        'chatwoot',
-        'chatwoot-migrate',
-        'chatwoot-postgres',
-        'chatwoot-redis',
-        'chatwoot-sidekiq',
-        'waha',
-      ].sort(),
-    );
+    expect(full.sort()).toEqual([...FULL_PROFILE_SERVICES].sort());
     expect(services['chatwoot-postgres']!.image).toMatch(/^pgvector\/pgvector:/);
     expect(services.chatwoot!.image).toMatch(/^chatwoot\/chatwoot:/);
     expect(services['chatwoot-sidekiq']!.command).toContain('sidekiq');
