@@ -18,6 +18,7 @@ interface Line {
   connection?: string;
   err?: { stack?: string };
 }
+const DEBUG = 20;
 const WARN = 40;
 const INFO = 30;
 const ERROR = 50;
@@ -59,21 +60,27 @@ function capturedLog() {
 /** The connections (by name) that have logged a failed reconnect after the first one. */
 const reconnectingAgain = (lines: Line[]) =>
   new Set(
-    lines.filter((l) => l.level === 20 && /^redis still unreachable/.test(l.msg)).map((l) => l.connection),
+    lines.filter((l) => l.level === DEBUG && /^redis still unreachable/.test(l.msg)).map((l) => l.connection),
   );
+
+/** A Redis of its own (AOF on, so it can be killed and restarted), the relay on it logging into `lines`, a worker. */
+async function startRelayWithWorker(name: string) {
+  const { lines, logger } = capturedLog();
+  const server = await startRedisServer({ appendonly: true });
+  redis = server;
+  relay = await startRelayHarness({
+    redisUrl: server.url,
+    prefix: `${name}-${randomUUID().slice(0, 8)}`,
+    logger,
+  });
+  const worker = await relay.startWorker();
+  return { lines, harness: relay, worker, server };
+}
 
 describe('a Redis outage in the log', () => {
   it('is one warn line per connection when lost and one info line when back, with no stacks and nothing on stderr', async () => {
-    const { lines, logger } = capturedLog();
     const stderr = vi.spyOn(console, 'error');
-    redis = await startRedisServer({ appendonly: true });
-    const harness = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix: `outage-${randomUUID().slice(0, 8)}`,
-      logger,
-    });
-    relay = harness;
-    await harness.startWorker();
+    const { lines, harness, server } = await startRelayWithWorker('outage');
     const delivered = (body: string) =>
       waitFor(() => harness.chatwoot.allMessages(1).some((m) => m.content === body), {
         what: `"${body}" in Chatwoot`,
@@ -86,7 +93,7 @@ describe('a Redis outage in the log', () => {
     };
     await post('before the outage');
     // Nothing in flight when Redis dies: a job cut off mid-way would rightly log a genuine error (its lock lost).
-    const admin = new Redis(redis.url);
+    const admin = new Redis(server.url);
     const active = async () => {
       const keys = await admin.keys(`${harness.config.redisPrefix}:*:active`);
       const lengths = await Promise.all(keys.map((key) => admin.llen(key)));
@@ -98,7 +105,7 @@ describe('a Redis outage in the log', () => {
     const redisLines = (level: number) =>
       lines.filter((l) => l.level === level && l.connection !== undefined && /^redis /.test(l.msg));
     const connectionsIn = (level: number) => [...new Set(redisLines(level).map((l) => l.connection))].sort();
-    await redis.kill('SIGKILL');
+    await server.kill('SIGKILL');
     await waitFor(() => connectionsIn(WARN).length === CONNECTIONS.length, {
       what: 'every connection reported lost',
       timeoutMs: 10_000,
@@ -109,7 +116,7 @@ describe('a Redis outage in the log', () => {
       what: 'a second failed reconnect on every connection',
       timeoutMs: 15_000,
     });
-    await redis.restart();
+    await server.restart();
     await waitFor(() => connectionsIn(INFO).length === CONNECTIONS.length, {
       what: 'every connection back',
       timeoutMs: 15_000,
@@ -131,25 +138,17 @@ describe('a Redis outage in the log', () => {
   }, 60_000);
 
   it('does not keep a worker from closing while its connections are still reconnecting (bullmq#4656)', async () => {
-    const { lines, logger } = capturedLog();
-    redis = await startRedisServer({ appendonly: true });
-    const harness = await startRelayHarness({
-      redisUrl: redis.url,
-      prefix: `close-${randomUUID().slice(0, 8)}`,
-      logger,
-    });
-    relay = harness;
-    const worker = await harness.startWorker();
+    const { lines, harness, worker, server } = await startRelayWithWorker('close');
     const answer = await harness.post(buildTextMessage({ chatId: '31690000002@c.us', body: 'one' }));
     expect(answer.status).toBe(200);
     await waitFor(() => harness.chatwoot.allMessages(1).length === 1, { what: 'the message in Chatwoot' });
-    await redis.kill('SIGKILL');
+    await server.kill('SIGKILL');
     // Down long enough for reconnect attempts to back off: the blocking connections then wait a while to retry.
     await waitFor(() => reconnectingAgain(lines).has('worker'), {
       what: 'a second failed reconnect of the worker connection',
       timeoutMs: 15_000,
     });
-    await redis.restart();
+    await server.restart();
     // Right after the restart the Workers' blocking connections are still waiting to reconnect, and BullMQ's own
     // close() waits for an 'end' event they never emit. Before, this await never returned.
     await worker.close(500);
